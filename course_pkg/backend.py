@@ -1,0 +1,128 @@
+"""Array back-ends: one set of equations, run on NumPy or on PyTorch.
+
+Every model function in :mod:`course_pkg` is written once, over an *array namespace*
+``xp`` that is either :mod:`numpy` or :mod:`torch`. This module picks the namespace
+of an array, smooths over the few calls whose spelling differs between the two
+libraries, checks dtypes, and resolves devices. PyTorch is imported only when the
+torch back-end is asked for, so NumPy-only work never pays for it.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+BACKENDS = ("numpy", "torch")
+DTYPES = ("float32", "float64")
+
+
+def torch_module():
+    """Return the imported :mod:`torch` module (imported on first use)."""
+    import torch
+
+    return torch
+
+
+def check_backend(backend):
+    """Return ``backend`` if it names a known back-end.
+
+    Raises:
+        ValueError: if ``backend`` is not ``"numpy"`` or ``"torch"``.
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f"Expected backend 'numpy' or 'torch', got {backend!r}")
+    return backend
+
+
+def is_torch(x):
+    """True if ``x`` is a torch tensor (checked without importing torch)."""
+    return type(x).__module__.split(".")[0] == "torch"
+
+
+def namespace(x):
+    """Return the array namespace of ``x``: :mod:`numpy` or :mod:`torch`."""
+    return torch_module() if is_torch(x) else np
+
+
+def dtype_name(dtype):
+    """Canonical name (``"float32"`` or ``"float64"``) of a NumPy/torch dtype or a string.
+
+    Raises:
+        TypeError: if ``dtype`` is not a 32- or 64-bit float type.
+    """
+    name = str(dtype).replace("torch.", "")
+    if name in ("float", "double"):
+        name = {"float": "float32", "double": "float64"}[name]
+    if name not in DTYPES:
+        try:
+            name = np.dtype(dtype).name
+        except TypeError:
+            pass
+    if name not in DTYPES:
+        raise TypeError(f"Expected dtype float32 or float64, got {dtype}")
+    return name
+
+
+def resolve_device(backend, device):
+    """Turn a ``device`` argument into what the back-end uses.
+
+    Returns ``None`` for the NumPy back-end (always the CPU) and a ``torch.device``
+    for the torch back-end (``"cpu"`` when ``device`` is ``None``).
+
+    Raises:
+        ValueError: if the NumPy back-end is given a device other than the CPU, or a
+            CUDA device is asked for where torch sees no CUDA GPU.
+    """
+    if backend == "numpy":
+        if device not in (None, "cpu"):
+            raise ValueError(f"Expected device None or 'cpu' for the numpy backend, got {device!r}; "
+                             "use backend='torch' to run on a GPU")
+        return None
+    torch = torch_module()
+    dev = torch.device("cpu" if device is None else device)
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"Expected an available CUDA device, got device={device!r} but "
+                         f"torch {torch.__version__} sees no CUDA GPU; install a CUDA build of "
+                         "torch on a machine with a GPU, or use device='cpu'")
+    if dev.type == "cuda" and dev.index is None:
+        dev = torch.device("cuda", torch.cuda.current_device())   # tensors report cuda:0, not cuda
+    return dev
+
+
+def to_backend(array, backend, dtype, device=None):
+    """Copy a NumPy array or torch tensor to ``backend`` with ``dtype`` (and ``device``)."""
+    if is_torch(array):
+        array = array.detach().cpu().numpy()
+    array = np.asarray(array, dtype=dtype)
+    if backend == "numpy":
+        return array.copy()
+    return torch_module().tensor(array, device=device)
+
+
+def to_numpy(array):
+    """Return a NumPy copy of a NumPy array or torch tensor."""
+    if is_torch(array):
+        return array.detach().cpu().numpy()
+    return np.array(array)
+
+
+def stack(arrays, axis):
+    """``np.stack`` / ``torch.stack`` along ``axis``."""
+    xp = namespace(arrays[0])
+    return xp.stack(arrays, axis) if xp is np else xp.stack(arrays, dim=axis)
+
+
+def concat(arrays, axis):
+    """``np.concatenate`` / ``torch.cat`` along ``axis``."""
+    xp = namespace(arrays[0])
+    return xp.concatenate(arrays, axis) if xp is np else xp.cat(arrays, dim=axis)
+
+
+def flip_time(x):
+    """Reverse a batch-first array ``(N, T, ...)`` along time (axis 1)."""
+    return x[:, ::-1] if namespace(x) is np else x.flip(1)
+
+
+def zeros_like(x, shape):
+    """Zeros of ``shape`` with the dtype (and device) of ``x``."""
+    if namespace(x) is np:
+        return np.zeros(shape, dtype=x.dtype)
+    return torch_module().zeros(shape, dtype=x.dtype, device=x.device)

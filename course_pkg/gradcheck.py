@@ -1,0 +1,115 @@
+r"""Centred-difference gradient checks.
+
+The numerical gradient of a scalar function :math:`f` at :math:`x` along coordinate :math:`i`,
+
+.. math::
+
+    \frac{\partial f}{\partial x_i} \approx \frac{f(x + h e_i) - f(x - h e_i)}{2h},
+
+has an error of order :math:`h^2`, so in float64 with :math:`h = 10^{-6}` a correct
+analytic gradient agrees to about :math:`10^{-9}` relative. Checks run in float64 only:
+in float32 the rounding error of :math:`f` divided by :math:`2h` swamps the signal.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def _check_float64(name, x):
+    if not isinstance(x, np.ndarray):
+        raise TypeError(f"Expected {name} to be a numpy.ndarray, got {type(x).__name__}")
+    if x.dtype != np.float64:
+        raise TypeError(f"Expected {name} of dtype float64 (centred differences need it), got {x.dtype}")
+
+
+def numerical_gradient(f, x, h=1e-6, dout=None):
+    """Centred-difference gradient of ``f`` with respect to the array ``x``.
+
+    Args:
+        f: function of no arguments that reads ``x`` (changed in place, then restored)
+            and returns a scalar, or an array when ``dout`` is given.
+        x: float64 array of any shape.
+        h: step size.
+        dout: if given, the gradient of ``sum(f() * dout)`` is returned (the
+            vector-Jacobian product, for functions with array outputs).
+
+    Returns:
+        Array shaped like ``x``.
+
+    Raises:
+        TypeError: if ``x`` (or ``dout``) is not a float64 NumPy array.
+        ValueError: if ``h`` is not positive, or ``f`` does not return a scalar without ``dout``.
+    """
+    _check_float64("x", x)
+    if dout is not None:
+        _check_float64("dout", dout)
+    if not h > 0:
+        raise ValueError(f"Expected h > 0, got {h}")
+
+    def scalar():
+        value = np.asarray(f(), dtype=np.float64)
+        if dout is not None:
+            return float(np.sum(value * dout))
+        if value.size != 1:
+            raise ValueError(f"Expected f() to return a scalar (or pass dout), got shape {value.shape}")
+        return float(value)
+
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + h
+        f_plus = scalar()
+        x[i] = old - h
+        f_minus = scalar()
+        x[i] = old
+        grad[i] = (f_plus - f_minus) / (2 * h)
+    return grad
+
+
+def rel_error(a, b):
+    """Relative error ``max|a - b| / max(max|a|, max|b|)``; 0.0 when both are all zeros.
+
+    Raises:
+        ValueError: if the shapes differ.
+    """
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"Expected arrays of the same shape, got {a.shape} and {b.shape}")
+    scale = max(np.abs(a).max(initial=0.0), np.abs(b).max(initial=0.0))
+    diff = np.abs(a - b).max(initial=0.0)
+    return 0.0 if scale == 0.0 else float(diff / scale)
+
+
+class GradcheckError(AssertionError):
+    """Raised by :func:`check_gradients` when an analytic gradient disagrees."""
+
+
+def check_gradients(f, inputs, analytic, h=1e-6, tol=1e-7, dout=None):
+    """Compare analytic gradients with centred differences, one entry per input array.
+
+    Args:
+        f: function of no arguments reading the arrays in ``inputs`` (see
+            :func:`numerical_gradient`).
+        inputs: ``{name: float64 array}`` to differentiate with respect to.
+        analytic: ``{name: gradient}`` with the same names and shapes.
+        h, dout: as for :func:`numerical_gradient`.
+        tol: largest relative error accepted.
+
+    Returns:
+        ``{name: relative error}``, in the order of ``inputs``.
+
+    Raises:
+        ValueError: if the names of ``inputs`` and ``analytic`` differ.
+        GradcheckError: if any relative error is ``tol`` or more; the message lists
+            every input with its error.
+    """
+    if set(inputs) != set(analytic):
+        raise ValueError(f"Expected gradients for {sorted(inputs)}, got {sorted(analytic)}")
+    errors = {name: rel_error(analytic[name], numerical_gradient(f, x, h, dout))
+              for name, x in inputs.items()}
+    bad = [name for name, err in errors.items() if not err < tol]
+    if bad:
+        report = "\n".join(f"  {name:<24} {err:.2e}{'  <-- FAIL' if name in bad else ''}"
+                           for name, err in errors.items())
+        raise GradcheckError(f"Expected relative errors < {tol:g}, got:\n{report}")
+    return errors

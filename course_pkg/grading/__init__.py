@@ -1,0 +1,1 @@
+"""Notebook tooling: execute notebooks, load graded functions, build exercises, grade."""

@@ -1,0 +1,416 @@
+"""One driver for every recurrent layer: parameters, layers, directions, batch-first, dropout.
+
+torch.nn's ``rnn.py`` repeats this logic for each class; here :class:`RNNBase` holds it
+once and a family (:mod:`course_pkg.rnn`, ...) supplies only its element-wise core and
+its number of gate blocks ``G`` (1 for the plain RNN, 4 for the LSTM, 3 for the GRU).
+Parameter names, shapes, order and initialisation are torch.nn's, so ``state_dict()``
+loads into a torch.nn module and back.
+"""
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+
+import numpy as np
+
+from . import backend as B
+from . import scan
+
+
+def _check_size(name, value, minimum=1):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"Expected {name} to be an int, got {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"Expected {name} >= {minimum}, got {value}")
+    return int(value)
+
+
+class ModuleBase:
+    """Parameters in an ordered dict, torch.nn-style ``state_dict`` and device/mode handling.
+
+    Keyword arguments shared by every module:
+        backend: ``"numpy"`` or ``"torch"``.
+        device: torch device for the torch back-end (``None`` = CPU).
+        dtype: ``"float32"`` (default) or ``"float64"``, or a NumPy/torch dtype.
+        seed: seed of the NumPy generator that draws the initial weights (identical
+            on both back-ends) and the dropout masks.
+    """
+
+    gates: int
+
+    def __init__(self, hidden_size, *, backend="numpy", device=None, dtype=None, seed=None):
+        self.backend = B.check_backend(backend)
+        self.device = B.resolve_device(self.backend, device)
+        self.dtype = B.dtype_name("float32" if dtype is None else dtype)
+        self.rng = np.random.default_rng(seed)
+        self.training = True
+        self.grads = None
+        self._cache = None
+        k = 1.0 / math.sqrt(hidden_size)
+        self._params = OrderedDict()
+        for name, shape in self._param_shapes():
+            value = self.rng.uniform(-k, k, size=shape)    # U(-1/sqrt(H), 1/sqrt(H)), as torch.nn
+            self._params[name] = self._to_backend(value)
+
+    # -- parameters ---------------------------------------------------------------------
+    def _to_backend(self, array):
+        value = B.to_backend(array, self.backend, self.dtype, self.device)
+        if self.backend == "torch":
+            value.requires_grad_(True)
+        return value
+
+    def state_dict(self):
+        """An ordered dict ``name -> array`` (NumPy arrays or torch tensors), as torch.nn names them."""
+        return OrderedDict(self._params)
+
+    def named_parameters(self):
+        """Iterate over ``(name, parameter)`` pairs in torch.nn's order."""
+        return iter(self._params.items())
+
+    def parameters(self):
+        """The parameters in torch.nn's order (hand them to ``torch.optim`` on the torch back-end)."""
+        return list(self._params.values())
+
+    def load_state_dict(self, state_dict):
+        """Copy parameters from a state dict of this class or of the torch.nn namesake.
+
+        Accepts NumPy arrays or torch tensors on any device; values are converted to
+        this module's back-end, dtype and device.
+
+        Raises:
+            ValueError: if keys are missing or unexpected, or a shape differs.
+        """
+        missing = [k for k in self._params if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in self._params]
+        if missing or unexpected:
+            raise ValueError(f"Expected keys {list(self._params)}, got missing {missing} "
+                             f"and unexpected {unexpected}")
+        for name, old in self._params.items():
+            new = state_dict[name]
+            if tuple(new.shape) != tuple(old.shape):
+                raise ValueError(f"Expected {name} of shape {tuple(old.shape)}, got {tuple(new.shape)}")
+            self._params[name] = self._to_backend(new)
+
+    # -- modes and devices --------------------------------------------------------------
+    def train(self, mode=True):
+        """Training mode (dropout on); returns ``self``."""
+        self.training = bool(mode)
+        return self
+
+    def eval(self):
+        """Evaluation mode (dropout off); returns ``self``."""
+        return self.train(False)
+
+    def to(self, device):
+        """Move the parameters to ``device`` (torch back-end); returns ``self``.
+
+        Raises:
+            ValueError: for a device other than the CPU on the NumPy back-end, or CUDA without a GPU.
+        """
+        self.device = B.resolve_device(self.backend, device)
+        if self.backend == "torch":
+            self._params = OrderedDict((k, self._to_backend(v)) for k, v in self._params.items())
+        return self
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    # -- input checks ---------------------------------------------------------------------
+    def _check_array(self, name, x):
+        if B.is_torch(x) != (self.backend == "torch") or not hasattr(x, "shape"):
+            kind = "torch.Tensor" if self.backend == "torch" else "numpy.ndarray"
+            raise TypeError(f"Expected {name} to be a {kind} (backend={self.backend!r}), "
+                            f"got {type(x).__name__}")
+        if B.dtype_name(x.dtype) != self.dtype:
+            raise TypeError(f"Expected {name} of dtype {self.dtype} (the parameters' dtype), "
+                            f"got {B.dtype_name(x.dtype)}")
+        if self.backend == "torch" and x.device != self.device:
+            raise ValueError(f"Expected {name} on device {self.device}, got {x.device}")
+
+
+class CellBase(ModuleBase):
+    """A single cell (one time step), shaped like ``torch.nn.RNNCell``/``LSTMCell``/``GRUCell``.
+
+    Subclasses set ``gates``, ``core_forward``, ``core_backward`` and ``_core_opts``.
+    """
+
+    def __init__(self, input_size, hidden_size, bias=True, **kwargs):
+        self.input_size = _check_size("input_size", input_size)
+        self.hidden_size = _check_size("hidden_size", hidden_size)
+        self.bias = bool(bias)
+        super().__init__(self.hidden_size, **kwargs)
+
+    def _param_shapes(self):
+        G, H, D = self.gates, self.hidden_size, self.input_size
+        shapes = [("weight_ih", (G * H, D)), ("weight_hh", (G * H, H))]
+        return shapes + ([("bias_ih", (G * H,)), ("bias_hh", (G * H,))] if self.bias else [])
+
+    def _core_opts(self):
+        return {}
+
+    def forward(self, input, hx=None):
+        """One step; see the class docstring for shapes. Returns the next state."""
+        self._check_array("input", input)
+        if input.ndim not in (1, 2) or input.shape[-1] != self.input_size:
+            raise ValueError(f"Expected input of shape (N, {self.input_size}) or ({self.input_size},), "
+                             f"got {tuple(input.shape)}")
+        batched = input.ndim == 2
+        x = input if batched else input[None]
+        state = self._initial_state(hx, x.shape[0], batched)
+        state_next, cache = scan.step_forward(self.core_forward, x, state, self._params, **self._core_opts())
+        self._cache = (cache, batched)
+        out = state_next if batched else tuple(s[0] for s in state_next)
+        return out[0] if len(out) == 1 else out
+
+    def _initial_state(self, hx, N, batched):
+        shape = (N, self.hidden_size) if batched else (self.hidden_size,)
+        n_states = 2 if self.gates == 4 else 1
+        if hx is None:
+            zero = B.zeros_like(self._params["weight_hh"], (N, self.hidden_size))
+            return (zero,) * n_states
+        hx = (hx,) if n_states == 1 else tuple(hx)
+        for i, h in enumerate(hx):
+            self._check_array("hx", h)
+            if tuple(h.shape) != shape:
+                raise ValueError(f"Expected hx[{i}] of shape {shape}, got {tuple(h.shape)}")
+        return hx if batched else tuple(h[None] for h in hx)
+
+    def backward(self, *grad_state):
+        """Gradients of the last :meth:`forward`: ``-> (grad_input, grad_hx, grads)``.
+
+        ``grad_state`` is the gradient of the next state (``dh'``, or ``dh', dc'`` for the
+        LSTM cell), shaped like the forward's return value; ``grads`` is keyed like
+        :meth:`state_dict`.
+
+        Raises:
+            RuntimeError: if :meth:`forward` has not been called.
+            ValueError: if a gradient's shape differs from the state's.
+        """
+        if self._cache is None:
+            raise RuntimeError("Expected forward() to be called before backward()")
+        cache, batched = self._cache
+        expected = tuple(cache[1].shape) if batched else tuple(cache[1].shape[1:])
+        for g in grad_state:
+            if tuple(g.shape) != expected:
+                raise ValueError(f"Expected a state gradient of shape {expected}, got {tuple(g.shape)}")
+        grad_state = grad_state if batched else tuple(g[None] for g in grad_state)
+        dx, dstate, grads = scan.step_backward(self.core_backward, grad_state, cache)
+        if not batched:
+            dx, dstate = dx[0], tuple(d[0] for d in dstate)
+        self.grads = grads
+        return dx, (dstate[0] if len(dstate) == 1 else dstate), grads
+
+
+class RNNBase(ModuleBase):
+    """The multi-layer, bidirectional, batch-first driver behind ``RNN``, ``LSTM`` and ``GRU``.
+
+    Subclasses set ``gates``, ``core_forward``, ``core_backward``, ``_core_opts`` (options
+    for the core, e.g. the nonlinearity) and ``_torch_nn_kwargs``.
+    """
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
+                 dropout=0.0, bidirectional=False, **kwargs):
+        self.input_size = _check_size("input_size", input_size)
+        self.hidden_size = _check_size("hidden_size", hidden_size)
+        self.num_layers = _check_size("num_layers", num_layers)
+        if not isinstance(dropout, (int, float)) or not 0 <= dropout <= 1:
+            raise ValueError(f"Expected dropout in [0, 1], got {dropout!r}")
+        self.bias, self.batch_first = bool(bias), bool(batch_first)
+        self.dropout, self.bidirectional = float(dropout), bool(bidirectional)
+        self.num_directions = 2 if self.bidirectional else 1
+        super().__init__(self.hidden_size, **kwargs)
+
+    n_states = 1   # 2 for the LSTM: (h, c)
+
+    # -- parameters -------------------------------------------------------------------------
+    def _suffix(self, layer, direction):
+        return f"_l{layer}" + ("_reverse" if direction == 1 else "")
+
+    def _param_shapes(self):
+        G, H = self.gates, self.hidden_size
+        shapes = []
+        for layer in range(self.num_layers):
+            D = self.input_size if layer == 0 else H * self.num_directions
+            for direction in range(self.num_directions):
+                sfx = self._suffix(layer, direction)
+                shapes += [(f"weight_ih{sfx}", (G * H, D)), (f"weight_hh{sfx}", (G * H, H))]
+                if self.bias:
+                    shapes += [(f"bias_ih{sfx}", (G * H,)), (f"bias_hh{sfx}", (G * H,))]
+        return shapes
+
+    def _cell_params(self, layer, direction):
+        """The parameters of one layer and direction, under cell names (``weight_ih`` ...)."""
+        sfx = self._suffix(layer, direction)
+        return {name[: -len(sfx)]: value for name, value in self._params.items() if name.endswith(sfx)
+                and name[: -len(sfx)] in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}
+
+    def _core_opts(self):
+        return {}
+
+    def _torch_nn_kwargs(self):
+        return {}
+
+    def __repr__(self):
+        extra = "".join(f", {k}={v!r}" for k, v in [
+            ("num_layers", self.num_layers), ("bias", self.bias), ("batch_first", self.batch_first),
+            ("dropout", self.dropout), ("bidirectional", self.bidirectional)]
+            if v != {"num_layers": 1, "bias": True, "batch_first": False, "dropout": 0.0,
+                     "bidirectional": False}[k])
+        extra += "".join(f", {k}={v!r}" for k, v in self._torch_nn_kwargs().items() if v != "tanh")
+        return f"{type(self).__name__}({self.input_size}, {self.hidden_size}{extra}, backend={self.backend!r})"
+
+    # -- torch.nn interchange --------------------------------------------------------------
+    def _config(self):
+        return dict(input_size=self.input_size, hidden_size=self.hidden_size, num_layers=self.num_layers,
+                    bias=self.bias, batch_first=self.batch_first, dropout=self.dropout,
+                    bidirectional=self.bidirectional, **self._torch_nn_kwargs())
+
+    def to_torch_nn(self):
+        """A ``torch.nn`` module of the same class, configuration and weights."""
+        torch = B.torch_module()
+        module = getattr(torch.nn, type(self).__name__)(**self._config(), dtype=getattr(torch, self.dtype))
+        module.load_state_dict({k: torch.as_tensor(B.to_numpy(v)) for k, v in self._params.items()})
+        return module.train(self.training)
+
+    @classmethod
+    def from_torch_nn(cls, module, **kwargs):
+        """Build this class from a ``torch.nn`` module, copying configuration and weights.
+
+        ``kwargs`` (``backend``, ``device``, ``seed``) go to the constructor; the dtype is
+        the module's unless given.
+        """
+        config = {k: getattr(module, k) for k in ("input_size", "hidden_size", "num_layers", "bias",
+                                                  "batch_first", "dropout", "bidirectional")}
+        if hasattr(module, "nonlinearity"):
+            config["nonlinearity"] = module.nonlinearity
+        kwargs.setdefault("dtype", str(next(module.parameters()).dtype))
+        ours = cls(**config, **kwargs)
+        ours.load_state_dict(module.state_dict())
+        return ours.train(module.training)
+
+    # -- forward ------------------------------------------------------------------------------
+    def _check_input(self, input):
+        self._check_array("input", input)
+        if input.ndim not in (2, 3):
+            raise ValueError(f"Expected input with 2 (unbatched) or 3 dimensions, got {input.ndim} "
+                             f"(shape {tuple(input.shape)})")
+        if input.shape[-1] != self.input_size:
+            raise ValueError(f"Expected input.shape[-1] == input_size = {self.input_size}, "
+                             f"got {input.shape[-1]}")
+        if input.ndim == 2:
+            return input[None], False                    # (1, T, D)
+        return (input if self.batch_first else input.transpose(1, 0, 2) if B.namespace(input) is np
+                else input.transpose(0, 1)), True        # (N, T, D)
+
+    def _initial_state(self, hx, N, batched):
+        LD, H = self.num_layers * self.num_directions, self.hidden_size
+        if hx is None:
+            zero = B.zeros_like(self._params["weight_hh_l0"], (LD, N, H))
+            return (zero,) * self.n_states
+        hx = (hx,) if self.n_states == 1 else tuple(hx)
+        shape = (LD, N, H) if batched else (LD, H)
+        for h in hx:
+            self._check_array("hx", h)
+            if tuple(h.shape) != shape:
+                raise ValueError(f"Expected hidden size {shape}, got {tuple(h.shape)}")
+        return hx if batched else tuple(h[:, None] for h in hx)
+
+    def forward(self, input, hx=None):
+        """Run every layer and direction; see the class docstring for shapes."""
+        x, batched = self._check_input(input)           # (N, T, D)
+        N, T, _ = x.shape
+        state0 = self._initial_state(hx, N, batched)     # n_states x (L*dirs, N, H)
+        caches, masks, finals = [], [], []
+        layer_in = x
+        for layer in range(self.num_layers):
+            outs = []
+            for direction in range(self.num_directions):
+                i = layer * self.num_directions + direction
+                out, state_T, cache = scan.scan_forward(
+                    self.core_forward, layer_in, tuple(s[i] for s in state0),
+                    self._cell_params(layer, direction), reverse=direction == 1, **self._core_opts())
+                outs.append(out)                         # (N, T, H)
+                finals.append(state_T)
+                caches.append(cache)
+            layer_in = B.concat(outs, 2) if len(outs) > 1 else outs[0]   # (N, T, dirs*H)
+            if self.training and self.dropout > 0 and layer < self.num_layers - 1:
+                mask = self._dropout_mask(layer_in)
+                masks.append(mask)
+                layer_in = layer_in * mask
+        h_n = tuple(B.stack([f[k] for f in finals], 0) for k in range(self.n_states))  # (L*dirs, N, H)
+        self._cache = (caches, masks, batched, tuple(layer_in.shape))
+        return self._to_layout(layer_in, batched), self._pack_state(h_n, batched)
+
+    def _dropout_mask(self, like):
+        keep = self.rng.random(tuple(like.shape)) >= self.dropout
+        mask = keep / (1.0 - self.dropout) if self.dropout < 1 else np.zeros(keep.shape)
+        return B.to_backend(mask, self.backend, self.dtype, self.device)
+
+    def _to_layout(self, out, batched):
+        """Batch-first ``(N, T, F)`` to the caller's layout (and back: the map is its own inverse)."""
+        if not batched:
+            return out[0]
+        if self.batch_first:
+            return out
+        return out.transpose(1, 0, 2) if B.namespace(out) is np else out.transpose(0, 1)
+
+    def _pack_state(self, states, batched):
+        states = states if batched else tuple(s[:, 0] for s in states)
+        return states[0] if self.n_states == 1 else states
+
+    # -- backward -----------------------------------------------------------------------------
+    def backward(self, grad_output, *grad_state):
+        """Backpropagation through time for the last :meth:`forward`.
+
+        Args:
+            grad_output: gradient w.r.t. ``output``, shaped like ``output``.
+            grad_state: gradient w.r.t. ``h_n`` (and ``c_n`` for the LSTM), shaped like
+                it, or ``None``/omitted for zero.
+
+        Returns:
+            ``(grad_input, grad_hx, grads)``: ``grad_input`` shaped like ``input``,
+            ``grad_hx`` shaped like ``hx`` (a tuple ``(dh_0, dc_0)`` for the LSTM), and
+            ``grads`` keyed like :meth:`state_dict`. ``grads`` is also kept in ``self.grads``.
+
+        Raises:
+            RuntimeError: if :meth:`forward` has not been called.
+            ValueError: if a gradient's shape differs from what it is the gradient of.
+        """
+        if self._cache is None:
+            raise RuntimeError("Expected forward() to be called before backward()")
+        caches, masks, batched, out_shape = self._cache
+        expected = self._to_layout(np.empty(out_shape, dtype=bool), batched).shape
+        if tuple(grad_output.shape) != tuple(expected):
+            raise ValueError(f"Expected grad_output of shape {tuple(expected)}, got {tuple(grad_output.shape)}")
+        dstates = self._grad_states(grad_state, batched, out_shape[0])
+        d_layer = self._to_layout(grad_output, batched) if batched else grad_output[None]  # (N, T, dirs*H)
+        grads, dstate0, H = {}, [None] * len(caches), self.hidden_size
+        for layer in range(self.num_layers - 1, -1, -1):
+            if layer < len(masks):
+                d_layer = d_layer * masks[layer]
+            d_in = None
+            for direction in range(self.num_directions):
+                i = layer * self.num_directions + direction
+                dx, dstate0[i], g = scan.scan_backward(
+                    self.core_backward, d_layer[:, :, direction * H:(direction + 1) * H],
+                    tuple(None if d is None else d[i] for d in dstates), caches[i])
+                d_in = dx if d_in is None else d_in + dx
+                grads.update({k + self._suffix(layer, direction): v for k, v in g.items()})
+            d_layer = d_in
+        grads = OrderedDict((k, grads[k]) for k in self._params)
+        grad_hx = tuple(B.stack([d[k] for d in dstate0], 0) for k in range(self.n_states))
+        self.grads = grads
+        return self._to_layout(d_layer, batched), self._pack_state(grad_hx, batched), grads
+
+    def _grad_states(self, grad_state, batched, N):
+        if len(grad_state) > self.n_states:
+            raise ValueError(f"Expected at most {self.n_states} state gradient(s), got {len(grad_state)}")
+        LD, H = self.num_layers * self.num_directions, self.hidden_size
+        shape = (LD, N, H) if batched else (LD, H)
+        out = []
+        for k in range(self.n_states):
+            g = grad_state[k] if k < len(grad_state) else None
+            if g is not None and tuple(g.shape) != shape:
+                raise ValueError(f"Expected a gradient of h_n of shape {shape}, got {tuple(g.shape)}")
+            out.append(None if g is None else (g if batched else g[:, None]))
+        return out

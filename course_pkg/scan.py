@@ -1,0 +1,170 @@
+"""The recurrence shared by every cell: project, step, scan over time, and back again.
+
+All three cell families compute the same two affine maps per step,
+
+.. math::
+
+    \\mathbf{a}^{x}_t = \\mathbf{x}_t W_{ih}^\\top + \\mathbf{b}_{ih}, \\qquad
+    \\mathbf{a}^{h}_t = \\mathbf{h}_{t-1} W_{hh}^\\top + \\mathbf{b}_{hh},
+
+and differ only in the element-wise *core* that turns ``(a_x, a_h, state)`` into the
+next state (``tanh(a_x + a_h)`` for the plain RNN; gates for LSTM and GRU). So a
+family supplies two functions,
+
+``core_forward(xw, hw, state, **opts) -> (state_next, cache)`` and
+``core_backward(dstate_next, cache) -> (dxw, dhw, dstate_direct)``,
+
+where states are tuples (``(h,)``, or ``(h, c)`` for the LSTM) and ``dstate_direct``
+holds the gradient reaching ``state`` other than through ``a_h`` (``None`` for none).
+This module owns everything else: the matrix products, their gradients, and the
+loop over time. Because the input projection does not depend on the previous state
+it is hoisted out of the loop as one ``(N*T, D) @ (D, G*H)`` product, and so are the
+weight gradients in the backward pass.
+
+Arrays are batch-first, ``(N, T, D)``; every function runs on NumPy arrays and on
+torch tensors alike (see :mod:`course_pkg.backend`).
+"""
+from __future__ import annotations
+
+from .backend import stack, zeros_like
+
+
+def linear(x, weight, bias=None):
+    """Affine map ``x @ weight.T + bias`` over the last axis: ``(..., D) -> (..., G*H)``."""
+    out = x @ weight.T
+    return out if bias is None else out + bias
+
+
+def linear_backward(dout, x, weight, suffix, has_bias):
+    """Gradients of :func:`linear`: ``(dx, {"weight_<suffix>": ..., "bias_<suffix>": ...})``."""
+    return dout @ weight, weight_grads(dout, x, suffix, has_bias)   # dx: (..., D)
+
+
+def weight_grads(dout, x, suffix, has_bias):
+    """Parameter gradients of :func:`linear`, summed over all leading axes of ``dout``/``x``."""
+    GH, D = dout.shape[-1], x.shape[-1]
+    d2 = dout.reshape(-1, GH)                              # (M, GH)
+    grads = {f"weight_{suffix}": d2.T @ x.reshape(-1, D)}  # (GH, D)
+    if has_bias:
+        grads[f"bias_{suffix}"] = d2.sum(0)                # (GH,)
+    return grads
+
+
+def check_params(params, gates):
+    """Check a cell's parameter dict; return ``(D, H, has_bias)``.
+
+    Raises:
+        ValueError: if a weight is missing or the shapes disagree with each other.
+    """
+    for key in ("weight_ih", "weight_hh"):
+        if key not in params:
+            raise ValueError(f"Expected params to hold {key!r}, got keys {sorted(params)}")
+    GH, D = params["weight_ih"].shape
+    H = GH // gates
+    expected = {"weight_ih": (gates * H, D), "weight_hh": (gates * H, H),
+                "bias_ih": (gates * H,), "bias_hh": (gates * H,)}
+    if GH % gates:
+        raise ValueError(f"Expected weight_ih with {gates}*H rows, got shape {tuple(params['weight_ih'].shape)}")
+    for key, shape in expected.items():
+        if key in params and tuple(params[key].shape) != shape:
+            raise ValueError(f"Expected {key} of shape {shape}, got {tuple(params[key].shape)}")
+    has_bias = "bias_ih" in params
+    if has_bias != ("bias_hh" in params):
+        raise ValueError(f"Expected both bias_ih and bias_hh or neither, got keys {sorted(params)}")
+    return D, H, has_bias
+
+
+def step_forward(core_forward, x, state, params, **opts):
+    """One time step of any cell: ``(x, state) -> (state_next, cache)``.
+
+    Args:
+        core_forward: the family's element-wise core (see the module docstring).
+        x: input at this step, shape ``(N, D)``.
+        state: tuple of arrays of shape ``(N, H)``.
+        params: ``weight_ih (G*H, D)``, ``weight_hh (G*H, H)``, optional ``bias_ih``,
+            ``bias_hh (G*H,)``.
+    """
+    xw = linear(x, params["weight_ih"], params.get("bias_ih"))    # (N, G*H)
+    hw = linear(state[0], params["weight_hh"], params.get("bias_hh"))  # (N, G*H)
+    state_next, core_cache = core_forward(xw, hw, state, **opts)
+    return state_next, (x, state[0], params, core_cache)
+
+
+def step_backward(core_backward, dstate_next, cache):
+    """Backward of :func:`step_forward`: ``-> (dx, dstate_prev, grads)``."""
+    x, h_prev, params, core_cache = cache
+    has_bias = "bias_ih" in params
+    dxw, dhw, direct = core_backward(dstate_next, core_cache)
+    dx, grads = linear_backward(dxw, x, params["weight_ih"], "ih", has_bias)
+    dh_prev, grads_hh = linear_backward(dhw, h_prev, params["weight_hh"], "hh", has_bias)
+    grads.update(grads_hh)
+    return dx, _add_direct(dh_prev, direct), grads
+
+
+def _add_direct(dh_prev, direct):
+    """State gradient = the path through ``a_h`` plus the family's direct paths."""
+    if direct[0] is not None:
+        dh_prev = dh_prev + direct[0]
+    return (dh_prev,) + tuple(direct[1:])
+
+
+def scan_forward(core_forward, x, state0, params, reverse=False, **opts):
+    """Run a cell over a whole sequence.
+
+    Args:
+        core_forward: the family's element-wise core.
+        x: inputs, shape ``(N, T, D)``.
+        state0: tuple of initial states, each ``(N, H)``.
+        params: the cell's parameters (see :func:`step_forward`).
+        reverse: process ``t = T-1, ..., 0`` (the backward direction of a
+            bidirectional layer); outputs stay aligned with the inputs.
+
+    Returns:
+        ``(out, state_T, cache)``: ``out`` of shape ``(N, T, H)`` holds ``h_t`` for
+        every ``t``, ``state_T`` the state after the last processed step.
+    """
+    N, T, D = x.shape
+    xw = linear(x, params["weight_ih"], params.get("bias_ih"))    # (N, T, G*H), hoisted
+    W_hh, b_hh = params["weight_hh"], params.get("bias_hh")
+    steps = range(T - 1, -1, -1) if reverse else range(T)
+    state, h_prev, core_caches, hs = state0, [], [], []
+    for t in steps:
+        h_prev.append(state[0])
+        hw = linear(state[0], W_hh, b_hh)                         # (N, G*H)
+        state, core_cache = core_forward(xw[:, t], hw, state, **opts)
+        core_caches.append(core_cache)
+        hs.append(state[0])
+    if reverse:
+        hs.reverse()
+    out = stack(hs, 1)                                            # (N, T, H)
+    return out, state, (x, params, list(steps), h_prev, core_caches)
+
+
+def scan_backward(core_backward, dout, dstate_T, cache):
+    """Backpropagation through time for :func:`scan_forward`.
+
+    Args:
+        core_backward: the family's element-wise core backward.
+        dout: gradient of the loss w.r.t. ``out``, shape ``(N, T, H)``.
+        dstate_T: tuple of gradients w.r.t. ``state_T`` (``None`` entries mean zero).
+        cache: from :func:`scan_forward`.
+
+    Returns:
+        ``(dx, dstate0, grads)``: ``dx`` of shape ``(N, T, D)``, ``dstate0`` a tuple
+        like ``state0``, ``grads`` keyed like ``params``.
+    """
+    x, params, steps, h_prev, core_caches = cache
+    has_bias = "bias_ih" in params
+    W_hh = params["weight_hh"]
+    dstate = tuple(zeros_like(h_prev[0], h_prev[0].shape) if d is None else d for d in dstate_T)
+    dxw, dhw = [None] * len(steps), [None] * len(steps)
+    for k in range(len(steps) - 1, -1, -1):
+        t = steps[k]
+        dstate = (dstate[0] + dout[:, t],) + dstate[1:]
+        dxw[t], dhw[k], direct = core_backward(dstate, core_caches[k])
+        dstate = _add_direct(dhw[k] @ W_hh, direct)               # (N, H) each
+    dXW = stack(dxw, 1)                                           # (N, T, G*H), time order
+    dHW = stack(dhw, 1)                                           # (N, T, G*H), step order
+    dx, grads = linear_backward(dXW, x, params["weight_ih"], "ih", has_bias)
+    grads.update(weight_grads(dHW, stack(h_prev, 1), "hh", has_bias))
+    return dx, dstate, grads

@@ -1,0 +1,138 @@
+"""The torch back-end computes the NumPy back-end's numbers; RNNCell equals torch.nn.RNNCell."""
+import numpy as np
+import pytest
+import torch
+
+import course_pkg as cp
+from conftest import rel_err
+
+TOL = 1e-10
+needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU on this machine")
+
+
+def pair(seed=0, **kwargs):
+    kwargs = {"num_layers": 2, "bidirectional": True, "dtype": "float64", "seed": seed, **kwargs}
+    return cp.RNN(3, 4, **kwargs), cp.RNN(3, 4, backend="torch", **kwargs)
+
+
+def test_same_seed_same_weights_on_both_backends():
+    np_rnn, t_rnn = pair(seed=3, dtype="float32")
+    for (k, a), (k2, b) in zip(np_rnn.named_parameters(), t_rnn.named_parameters()):
+        assert k == k2 and isinstance(b, torch.Tensor) and b.dtype == torch.float32 and b.requires_grad
+        np.testing.assert_array_equal(a, b.detach().numpy())
+
+
+@pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])
+def test_torch_backend_autograd_equals_numpy_backward(nonlinearity):
+    np_rnn, t_rnn = pair(nonlinearity=nonlinearity)
+    rng = np.random.default_rng(0)
+    x, h0 = rng.standard_normal((5, 2, 3)), rng.standard_normal((4, 2, 4))
+    g_out, g_h = rng.standard_normal((5, 2, 8)), rng.standard_normal((4, 2, 4))
+    out, h_n = np_rnn(x, h0)
+    dx, dh0, grads = np_rnn.backward(g_out, g_h)
+
+    xt, ht = torch.tensor(x, requires_grad=True), torch.tensor(h0, requires_grad=True)
+    out_t, h_n_t = t_rnn(xt, ht)
+    ((out_t * torch.tensor(g_out)).sum() + (h_n_t * torch.tensor(g_h)).sum()).backward()
+    assert rel_err(out, out_t.detach()) < TOL and rel_err(h_n, h_n_t.detach()) < TOL
+    assert rel_err(dx, xt.grad) < TOL and rel_err(dh0, ht.grad) < TOL
+    for name, p in t_rnn.named_parameters():
+        assert rel_err(grads[name], p.grad) < TOL, name
+
+
+def test_explicit_backward_runs_on_torch_tensors_and_equals_autograd():
+    """The hand-written BPTT is backend-neutral, so autograd can check it directly."""
+    _, t_rnn = pair(seed=1)
+    x = torch.randn(4, 2, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    out, h_n = t_rnn(x)
+    g_out = torch.ones_like(out)
+    with torch.no_grad():
+        _, _, grads = t_rnn.backward(g_out)
+    out.backward(g_out)
+    for name, p in t_rnn.named_parameters():
+        assert rel_err(grads[name], p.grad) < TOL, name
+
+
+def test_torch_backend_trains_with_torch_optim():
+    torch.manual_seed(0)
+    rnn = cp.RNN(2, 8, backend="torch", batch_first=True, seed=0)
+    head = torch.nn.Linear(8, 1)
+    opt = torch.optim.Adam(rnn.parameters() + list(head.parameters()), lr=0.05)
+    x = torch.randn(16, 5, 2)
+    y = x.sum(dim=(1, 2)).unsqueeze(1)
+    losses = []
+    for _ in range(60):
+        opt.zero_grad()
+        loss = torch.nn.functional.mse_loss(head(rnn(x)[0][:, -1]), y)
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < 0.2 * losses[0]
+
+
+def test_unbatched_torch_backend():
+    np_rnn, t_rnn = pair()
+    x = np.random.default_rng(0).standard_normal((5, 3))
+    out, h_n = np_rnn(x)
+    out_t, h_n_t = t_rnn(torch.tensor(x))
+    assert out.shape == tuple(out_t.shape) == (5, 8) and h_n.shape == tuple(h_n_t.shape) == (4, 4)
+    assert rel_err(out, out_t.detach()) < TOL
+
+
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("batched", [True, False])
+def test_rnn_cell_matches_torch(bias, batched):
+    rng = np.random.default_rng(0)
+    cell = cp.RNNCell(3, 4, bias=bias, nonlinearity="relu" if bias else "tanh", dtype="float64", seed=0)
+    ref = torch.nn.RNNCell(3, 4, bias=bias, nonlinearity=cell.nonlinearity, dtype=torch.float64)
+    ref.load_state_dict({k: torch.tensor(v) for k, v in cell.state_dict().items()})
+    shape = (2,) if batched else ()
+    x, h = rng.standard_normal(shape + (3,)), rng.standard_normal(shape + (4,))
+    dh = rng.standard_normal(shape + (4,))
+    out = cell(x, h)
+    dx, dhx, grads = cell.backward(dh)
+    xt, ht = torch.tensor(x, requires_grad=True), torch.tensor(h, requires_grad=True)
+    out_t = ref(xt, ht)
+    out_t.backward(torch.tensor(dh))
+    assert rel_err(out, out_t.detach()) < TOL
+    assert rel_err(dx, xt.grad) < TOL and rel_err(dhx, ht.grad) < TOL
+    for name, p in ref.named_parameters():
+        assert rel_err(grads[name], p.grad) < TOL, name
+    assert rel_err(cell(x), ref(torch.tensor(x)).detach()) < TOL      # hx omitted = zeros
+
+
+def test_rnn_cell_errors():
+    cell = cp.RNNCell(3, 4, dtype="float64")
+    with pytest.raises(ValueError, match=r"Expected input of shape \(N, 3\) or \(3,\), got \(2, 5\)"):
+        cell(np.zeros((2, 5)))
+    with pytest.raises(ValueError, match=r"Expected hx\[0\] of shape \(2, 4\), got \(4,\)"):
+        cell(np.zeros((2, 3)), np.zeros(4))
+    with pytest.raises(RuntimeError, match="before backward"):
+        cp.RNNCell(3, 4).backward(np.zeros(4))
+    cell(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match=r"Expected a state gradient of shape \(2, 4\), got \(4,\)"):
+        cell.backward(np.zeros(4))
+
+
+def test_repr_reads_like_torch():
+    assert repr(cp.RNN(5, 6, 1)) == "RNN(5, 6, backend='numpy')"
+    assert repr(cp.RNN(5, 6, 2, batch_first=True, nonlinearity="relu")) == \
+        "RNN(5, 6, num_layers=2, batch_first=True, nonlinearity='relu', backend='numpy')"
+
+
+@needs_cuda
+def test_cuda_forward_equals_cpu():
+    cpu = cp.RNN(3, 4, 2, backend="torch", dtype="float64", seed=0)
+    gpu = cp.RNN(3, 4, 2, backend="torch", dtype="float64", seed=0, device="cuda")
+    x = torch.randn(5, 2, 3, dtype=torch.float64)
+    out_c, _ = cpu(x)
+    out_g, _ = gpu(x.cuda())
+    assert out_g.device.type == "cuda" and rel_err(out_c.detach(), out_g.detach().cpu()) < 1e-12
+    with pytest.raises(ValueError, match="Expected input on device cuda"):
+        gpu(x)
+
+
+@needs_cuda
+def test_to_cuda_moves_parameters():
+    rnn = cp.RNN(3, 4, backend="torch").to("cuda")
+    assert all(p.device.type == "cuda" and p.is_leaf for p in rnn.parameters())
