@@ -3,9 +3,13 @@
 Models are written once over NumPy or PyTorch arrays and shaped like their
 ``torch.nn`` namesakes; see the book's chapters for the equations.
 """
+from .gru import GRU, GRUCell, gru_backward, gru_forward, gru_step_backward, gru_step_forward
+from .lstm import LSTM, LSTMCell, lstm_backward, lstm_forward, lstm_step_backward, lstm_step_forward
 from .rnn import RNN, RNNCell, rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
 
 __version__ = "0.1.0"
 
-__all__ = ["RNN", "RNNCell", "rnn_forward", "rnn_backward", "rnn_step_forward", "rnn_step_backward",
-           "__version__"]
+__all__ = ["RNN", "RNNCell", "LSTM", "LSTMCell", "GRU", "GRUCell",
+           "rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward",
+           "lstm_step_forward", "lstm_step_backward", "lstm_forward", "lstm_backward",
+           "gru_step_forward", "gru_step_backward", "gru_forward", "gru_backward", "__version__"]

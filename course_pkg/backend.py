@@ -104,6 +104,11 @@ def to_numpy(array):
     return np.array(array)
 
 
+def sigmoid(a):
+    """Logistic sigmoid, written with tanh so it cannot overflow: ``(1 + tanh(a/2)) / 2``."""
+    return 0.5 * (namespace(a).tanh(0.5 * a) + 1.0)
+
+
 def stack(arrays, axis):
     """``np.stack`` / ``torch.stack`` along ``axis``."""
     xp = namespace(arrays[0])

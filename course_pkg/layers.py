@@ -37,6 +37,7 @@ class ModuleBase:
     """
 
     gates: int
+    n_states = 1   # 2 for the LSTM: (h, c)
 
     def __init__(self, hidden_size, *, backend="numpy", device=None, dtype=None, seed=None):
         self.backend = B.check_backend(backend)
@@ -112,6 +113,15 @@ class ModuleBase:
             self._params = OrderedDict((k, self._to_backend(v)) for k, v in self._params.items())
         return self
 
+    def _state_tuple(self, hx):
+        """``hx`` as a tuple of ``n_states`` arrays (the LSTM takes ``(h_0, c_0)``)."""
+        if self.n_states == 1:
+            return (hx,)
+        if not isinstance(hx, (tuple, list)) or len(hx) != self.n_states:
+            raise TypeError(f"Expected hx to be a tuple (h_0, c_0), got {type(hx).__name__}"
+                            + (f" of length {len(hx)}" if isinstance(hx, (tuple, list)) else ""))
+        return tuple(hx)
+
     def __call__(self, *args, **kwargs):
         return self.forward(*args, **kwargs)
 
@@ -164,11 +174,10 @@ class CellBase(ModuleBase):
 
     def _initial_state(self, hx, N, batched):
         shape = (N, self.hidden_size) if batched else (self.hidden_size,)
-        n_states = 2 if self.gates == 4 else 1
         if hx is None:
             zero = B.zeros_like(self._params["weight_hh"], (N, self.hidden_size))
-            return (zero,) * n_states
-        hx = (hx,) if n_states == 1 else tuple(hx)
+            return (zero,) * self.n_states
+        hx = self._state_tuple(hx)
         for i, h in enumerate(hx):
             self._check_array("hx", h)
             if tuple(h.shape) != shape:
@@ -189,11 +198,16 @@ class CellBase(ModuleBase):
         if self._cache is None:
             raise RuntimeError("Expected forward() to be called before backward()")
         cache, batched = self._cache
-        expected = tuple(cache[1].shape) if batched else tuple(cache[1].shape[1:])
+        h_prev = cache[1]
+        expected = tuple(h_prev.shape) if batched else tuple(h_prev.shape[1:])
+        if not 1 <= len(grad_state) <= self.n_states:
+            raise ValueError(f"Expected 1 to {self.n_states} state gradient(s), got {len(grad_state)}")
+        grad_state = tuple(grad_state) + (None,) * (self.n_states - len(grad_state))
         for g in grad_state:
-            if tuple(g.shape) != expected:
+            if g is not None and tuple(g.shape) != expected:
                 raise ValueError(f"Expected a state gradient of shape {expected}, got {tuple(g.shape)}")
-        grad_state = grad_state if batched else tuple(g[None] for g in grad_state)
+        grad_state = tuple(B.zeros_like(h_prev, h_prev.shape) if g is None else g if batched else g[None]
+                           for g in grad_state)
         dx, dstate, grads = scan.step_backward(self.core_backward, grad_state, cache)
         if not batched:
             dx, dstate = dx[0], tuple(d[0] for d in dstate)
@@ -219,8 +233,6 @@ class RNNBase(ModuleBase):
         self.dropout, self.bidirectional = float(dropout), bool(bidirectional)
         self.num_directions = 2 if self.bidirectional else 1
         super().__init__(self.hidden_size, **kwargs)
-
-    n_states = 1   # 2 for the LSTM: (h, c)
 
     # -- parameters -------------------------------------------------------------------------
     def _suffix(self, layer, direction):
@@ -283,6 +295,9 @@ class RNNBase(ModuleBase):
                                                   "batch_first", "dropout", "bidirectional")}
         if hasattr(module, "nonlinearity"):
             config["nonlinearity"] = module.nonlinearity
+        if getattr(module, "proj_size", 0):
+            raise ValueError(f"Expected a module with proj_size=0 (projections are not supported), "
+                             f"got proj_size={module.proj_size}")
         kwargs.setdefault("dtype", str(next(module.parameters()).dtype))
         ours = cls(**config, **kwargs)
         ours.load_state_dict(module.state_dict())
@@ -307,7 +322,7 @@ class RNNBase(ModuleBase):
         if hx is None:
             zero = B.zeros_like(self._params["weight_hh_l0"], (LD, N, H))
             return (zero,) * self.n_states
-        hx = (hx,) if self.n_states == 1 else tuple(hx)
+        hx = self._state_tuple(hx)
         shape = (LD, N, H) if batched else (LD, H)
         for h in hx:
             self._check_array("hx", h)

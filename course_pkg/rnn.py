@@ -51,14 +51,6 @@ def rnn_core_backward(dstate_next, cache):
     return da, da, (None,)
 
 
-def _check_step(x, h_prev, params):
-    D, H, _ = scan.check_params(params, gates=1)
-    if x.ndim != 2 or x.shape[1] != D:
-        raise ValueError(f"Expected x of shape (N, {D}), got {tuple(x.shape)}")
-    if tuple(h_prev.shape) != (x.shape[0], H):
-        raise ValueError(f"Expected h_prev of shape {(x.shape[0], H)}, got {tuple(h_prev.shape)}")
-
-
 def rnn_step_forward(x, h_prev, params, nonlinearity="tanh"):
     r"""One step of a vanilla RNN.
 
@@ -78,7 +70,7 @@ def rnn_step_forward(x, h_prev, params, nonlinearity="tanh"):
         ValueError: on an unknown nonlinearity or shapes that disagree.
     """
     check_nonlinearity(nonlinearity)
-    _check_step(x, h_prev, params)
+    scan.check_step(x, {"h_prev": h_prev}, params, gates=1)
     (h_next,), cache = scan.step_forward(rnn_core_forward, x, (h_prev,), params, nonlinearity=nonlinearity)
     return h_next, cache
 
@@ -113,9 +105,8 @@ def rnn_forward(x, h0, params, nonlinearity="tanh"):
         ValueError: on an unknown nonlinearity or shapes that disagree.
     """
     check_nonlinearity(nonlinearity)
-    if x.ndim != 3:
-        raise ValueError(f"Expected x of shape (N, T, D), got {tuple(x.shape)}")
-    _check_step(x[:, 0], h0, params)
+    scan.check_sequence(x)
+    scan.check_step(x[:, 0], {"h0": h0}, params, gates=1)
     h, _, cache = scan.scan_forward(rnn_core_forward, x, (h0,), params, nonlinearity=nonlinearity)
     return h, cache
 

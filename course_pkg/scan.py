@@ -74,6 +74,26 @@ def check_params(params, gates):
     return D, H, has_bias
 
 
+def check_step(x, states, params, gates):
+    """Check one step's input ``(N, D)`` and states ``(N, H)`` against ``params``.
+
+    Raises:
+        ValueError: if a shape disagrees with the parameters.
+    """
+    D, H, _ = check_params(params, gates)
+    if x.ndim != 2 or x.shape[1] != D:
+        raise ValueError(f"Expected x of shape (N, {D}), got {tuple(x.shape)}")
+    for name, s in states.items():
+        if tuple(s.shape) != (x.shape[0], H):
+            raise ValueError(f"Expected {name} of shape {(x.shape[0], H)}, got {tuple(s.shape)}")
+
+
+def check_sequence(x):
+    """Raise ``ValueError`` unless ``x`` is batch-first ``(N, T, D)``."""
+    if x.ndim != 3:
+        raise ValueError(f"Expected x of shape (N, T, D), got {tuple(x.shape)}")
+
+
 def step_forward(core_forward, x, state, params, **opts):
     """One time step of any cell: ``(x, state) -> (state_next, cache)``.
 

@@ -12,14 +12,24 @@ def rel_err(a, b):
     return float(np.abs(a - b).max(initial=0.0) / scale)
 
 
-def torch_reference(module, x, hx, grad_output, grad_h_n):
-    """Run a torch.nn module forward and backward; return numpy output, h_n and gradients."""
+def as_tuple(state):
+    return state if isinstance(state, tuple) else (state,)
+
+
+def torch_reference(module, x, hx, grad_output, grad_state):
+    """Run a torch.nn module forward and backward.
+
+    ``hx`` and ``grad_state`` are arrays (RNN, GRU) or tuples of arrays (LSTM). Returns
+    NumPy ``output``, final states (tuple), ``d input``, ``d hx`` (tuple or None), grads.
+    """
     xt = torch.tensor(x, requires_grad=True)
-    ht = None if hx is None else torch.tensor(hx, requires_grad=True)
+    ht = None if hx is None else tuple(torch.tensor(h, requires_grad=True) for h in as_tuple(hx))
     module.zero_grad()
-    out, h_n = module(xt, ht)
-    loss = (out * torch.tensor(grad_output)).sum() + (h_n * torch.tensor(grad_h_n)).sum()
+    out, h_n = module(xt, None if ht is None else ht if len(ht) > 1 else ht[0])
+    loss = (out * torch.tensor(grad_output)).sum()
+    for s, g in zip(as_tuple(h_n), as_tuple(grad_state)):
+        loss = loss + (s * torch.tensor(g)).sum()
     loss.backward()
     grads = {k: p.grad.numpy() for k, p in module.named_parameters()}
-    return (out.detach().numpy(), h_n.detach().numpy(), xt.grad.numpy(),
-            None if ht is None else ht.grad.numpy(), grads)
+    return (out.detach().numpy(), tuple(s.detach().numpy() for s in as_tuple(h_n)), xt.grad.numpy(),
+            None if ht is None else tuple(h.grad.numpy() for h in ht), grads)

@@ -1,18 +1,19 @@
-"""The torch back-end computes the NumPy back-end's numbers; RNNCell equals torch.nn.RNNCell."""
+"""The torch back-end computes the NumPy back-end's numbers, on the CPU and (where there is one) a GPU."""
 import numpy as np
 import pytest
 import torch
 
 import course_pkg as cp
-from conftest import rel_err
+from conftest import as_tuple, rel_err
 
 TOL = 1e-10
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU on this machine")
 
 
-def pair(seed=0, **kwargs):
+def pair(seed=0, family="RNN", **kwargs):
     kwargs = {"num_layers": 2, "bidirectional": True, "dtype": "float64", "seed": seed, **kwargs}
-    return cp.RNN(3, 4, **kwargs), cp.RNN(3, 4, backend="torch", **kwargs)
+    cls = getattr(cp, family)
+    return cls(3, 4, **kwargs), cls(3, 4, backend="torch", **kwargs)
 
 
 def test_same_seed_same_weights_on_both_backends():
@@ -22,27 +23,38 @@ def test_same_seed_same_weights_on_both_backends():
         np.testing.assert_array_equal(a, b.detach().numpy())
 
 
-@pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])
-def test_torch_backend_autograd_equals_numpy_backward(nonlinearity):
-    np_rnn, t_rnn = pair(nonlinearity=nonlinearity)
+@pytest.mark.parametrize("family, kwargs", [("RNN", {"nonlinearity": "tanh"}),
+                                            ("RNN", {"nonlinearity": "relu"}), ("LSTM", {}), ("GRU", {})])
+def test_torch_backend_autograd_equals_numpy_backward(family, kwargs):
+    np_rnn, t_rnn = pair(family=family, **kwargs)
     rng = np.random.default_rng(0)
-    x, h0 = rng.standard_normal((5, 2, 3)), rng.standard_normal((4, 2, 4))
-    g_out, g_h = rng.standard_normal((5, 2, 8)), rng.standard_normal((4, 2, 4))
-    out, h_n = np_rnn(x, h0)
-    dx, dh0, grads = np_rnn.backward(g_out, g_h)
+    n_states = 2 if family == "LSTM" else 1
+    x, h0 = rng.standard_normal((5, 2, 3)), [rng.standard_normal((4, 2, 4)) for _ in range(n_states)]
+    g_out, g_h = rng.standard_normal((5, 2, 8)), [rng.standard_normal((4, 2, 4)) for _ in range(n_states)]
+    pack = (lambda a: a[0]) if n_states == 1 else tuple
+    out, h_n = np_rnn(x, pack(h0))
+    dx, dh0, grads = np_rnn.backward(g_out, *g_h)
 
-    xt, ht = torch.tensor(x, requires_grad=True), torch.tensor(h0, requires_grad=True)
-    out_t, h_n_t = t_rnn(xt, ht)
-    ((out_t * torch.tensor(g_out)).sum() + (h_n_t * torch.tensor(g_h)).sum()).backward()
-    assert rel_err(out, out_t.detach()) < TOL and rel_err(h_n, h_n_t.detach()) < TOL
-    assert rel_err(dx, xt.grad) < TOL and rel_err(dh0, ht.grad) < TOL
+    xt, ht = torch.tensor(x, requires_grad=True), [torch.tensor(h, requires_grad=True) for h in h0]
+    out_t, h_n_t = t_rnn(xt, pack(ht))
+    loss = (out_t * torch.tensor(g_out)).sum()
+    for s, g in zip(as_tuple(h_n_t), g_h):
+        loss = loss + (s * torch.tensor(g)).sum()
+    loss.backward()
+    assert rel_err(out, out_t.detach()) < TOL
+    for a, b in zip(as_tuple(h_n), as_tuple(h_n_t), strict=True):
+        assert rel_err(a, b.detach()) < TOL
+    assert rel_err(dx, xt.grad) < TOL
+    for a, b in zip(as_tuple(dh0), ht, strict=True):
+        assert rel_err(a, b.grad) < TOL
     for name, p in t_rnn.named_parameters():
         assert rel_err(grads[name], p.grad) < TOL, name
 
 
-def test_explicit_backward_runs_on_torch_tensors_and_equals_autograd():
+@pytest.mark.parametrize("family", ["RNN", "LSTM", "GRU"])
+def test_explicit_backward_runs_on_torch_tensors_and_equals_autograd(family):
     """The hand-written BPTT is backend-neutral, so autograd can check it directly."""
-    _, t_rnn = pair(seed=1)
+    _, t_rnn = pair(seed=1, family=family)
     x = torch.randn(4, 2, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
     out, h_n = t_rnn(x)
     g_out = torch.ones_like(out)
@@ -77,28 +89,6 @@ def test_unbatched_torch_backend():
     out_t, h_n_t = t_rnn(torch.tensor(x))
     assert out.shape == tuple(out_t.shape) == (5, 8) and h_n.shape == tuple(h_n_t.shape) == (4, 4)
     assert rel_err(out, out_t.detach()) < TOL
-
-
-@pytest.mark.parametrize("bias", [True, False])
-@pytest.mark.parametrize("batched", [True, False])
-def test_rnn_cell_matches_torch(bias, batched):
-    rng = np.random.default_rng(0)
-    cell = cp.RNNCell(3, 4, bias=bias, nonlinearity="relu" if bias else "tanh", dtype="float64", seed=0)
-    ref = torch.nn.RNNCell(3, 4, bias=bias, nonlinearity=cell.nonlinearity, dtype=torch.float64)
-    ref.load_state_dict({k: torch.tensor(v) for k, v in cell.state_dict().items()})
-    shape = (2,) if batched else ()
-    x, h = rng.standard_normal(shape + (3,)), rng.standard_normal(shape + (4,))
-    dh = rng.standard_normal(shape + (4,))
-    out = cell(x, h)
-    dx, dhx, grads = cell.backward(dh)
-    xt, ht = torch.tensor(x, requires_grad=True), torch.tensor(h, requires_grad=True)
-    out_t = ref(xt, ht)
-    out_t.backward(torch.tensor(dh))
-    assert rel_err(out, out_t.detach()) < TOL
-    assert rel_err(dx, xt.grad) < TOL and rel_err(dhx, ht.grad) < TOL
-    for name, p in ref.named_parameters():
-        assert rel_err(grads[name], p.grad) < TOL, name
-    assert rel_err(cell(x), ref(torch.tensor(x)).detach()) < TOL      # hx omitted = zeros
 
 
 def test_rnn_cell_errors():

@@ -1,0 +1,104 @@
+r"""Gated recurrent unit (GRU, 门控循环单元): step, sequence, and torch.nn-style classes.
+
+In torch.nn's notation and gate order :math:`r, z, n` (``3H`` rows):
+
+.. math::
+
+    \begin{aligned}
+    \mathbf{r}_t &= \sigma(\mathbf{x}_t W_{ir}^\top + \mathbf{b}_{ir} + \mathbf{h}_{t-1} W_{hr}^\top + \mathbf{b}_{hr}) \\
+    \mathbf{z}_t &= \sigma(\mathbf{x}_t W_{iz}^\top + \mathbf{b}_{iz} + \mathbf{h}_{t-1} W_{hz}^\top + \mathbf{b}_{hz}) \\
+    \mathbf{n}_t &= \tanh\big(\mathbf{x}_t W_{in}^\top + \mathbf{b}_{in} + \mathbf{r}_t \odot (\mathbf{h}_{t-1} W_{hn}^\top + \mathbf{b}_{hn})\big) \\
+    \mathbf{h}_t &= (1 - \mathbf{z}_t) \odot \mathbf{n}_t + \mathbf{z}_t \odot \mathbf{h}_{t-1}
+    \end{aligned}
+
+The reset gate multiplies ``W_hn h + b_hn`` (not ``h`` before the product, as in the
+2014 paper), which is why the core needs the input and hidden projections separately.
+"""
+from __future__ import annotations
+
+from . import scan
+from .backend import concat, namespace, sigmoid
+from .layers import CellBase, RNNBase
+
+
+def gru_core_forward(xw, hw, state):
+    """Element-wise core: gates from ``xw, hw`` ``(N, 3H)``, then the new ``h``."""
+    (h_prev,) = state
+    H = xw.shape[1] // 3
+    r = sigmoid(xw[:, :H] + hw[:, :H])                     # (N, H)
+    z = sigmoid(xw[:, H:2 * H] + hw[:, H:2 * H])
+    hn = hw[:, 2 * H:]                                     # W_hn h + b_hn
+    n = namespace(xw).tanh(xw[:, 2 * H:] + r * hn)
+    h = (1 - z) * n + z * h_prev
+    return (h,), (r, z, n, hn, h_prev)
+
+
+def gru_core_backward(dstate_next, cache):
+    """Backward of :func:`gru_core_forward`: ``-> (dxw, dhw, (dh_prev_direct,))``."""
+    r, z, n, hn, h_prev = cache
+    (dh,) = dstate_next
+    dn_pre = dh * (1 - z) * (1 - n * n)                    # through n's tanh
+    dr_pre = dn_pre * hn * r * (1 - r)
+    dz_pre = dh * (h_prev - n) * z * (1 - z)
+    dxw = concat([dr_pre, dz_pre, dn_pre], 1)              # (N, 3H)
+    dhw = concat([dr_pre, dz_pre, dn_pre * r], 1)          # (N, 3H)
+    return dxw, dhw, (dh * z,)
+
+
+def gru_step_forward(x, h_prev, params):
+    """One GRU step: ``(N, D), (N, H) -> (h_next (N, H), cache)``.
+
+    ``params``: ``weight_ih (3H, D)``, ``weight_hh (3H, H)``, optional ``bias_ih``, ``bias_hh (3H,)``.
+
+    Raises:
+        ValueError: on shapes that disagree.
+    """
+    scan.check_step(x, {"h_prev": h_prev}, params, gates=3)
+    (h,), cache = scan.step_forward(gru_core_forward, x, (h_prev,), params)
+    return h, cache
+
+
+def gru_step_backward(dh_next, cache):
+    """Backward of :func:`gru_step_forward`: ``-> (dx (N, D), dh_prev (N, H), grads)``."""
+    dx, (dh_prev,), grads = scan.step_backward(gru_core_backward, (dh_next,), cache)
+    return dx, dh_prev, grads
+
+
+def gru_forward(x, h0, params):
+    """Run a GRU over ``x`` ``(N, T, D)`` from ``h0`` ``(N, H)``: ``-> (h (N, T, H), cache)``.
+
+    Raises:
+        ValueError: on shapes that disagree.
+    """
+    scan.check_sequence(x)
+    scan.check_step(x[:, 0], {"h0": h0}, params, gates=3)
+    h, _, cache = scan.scan_forward(gru_core_forward, x, (h0,), params)
+    return h, cache
+
+
+def gru_backward(dh, cache):
+    """Backpropagation through time for :func:`gru_forward`: ``-> (dx, dh0, grads)``."""
+    dx, (dh0,), grads = scan.scan_backward(gru_core_backward, dh, (None,), cache)
+    return dx, dh0, grads
+
+
+class GRUCell(CellBase):
+    """A GRU cell, shaped like :class:`torch.nn.GRUCell` (equations in :mod:`course_pkg.gru`).
+
+    Args, inputs and returns as :class:`~course_pkg.rnn.RNNCell`, without ``nonlinearity``.
+    """
+
+    gates = 3
+    core_forward = staticmethod(gru_core_forward)
+    core_backward = staticmethod(gru_core_backward)
+
+
+class GRU(RNNBase):
+    """A multi-layer GRU, shaped like :class:`torch.nn.GRU` (equations in :mod:`course_pkg.gru`).
+
+    Args, inputs, returns and errors as :class:`~course_pkg.rnn.RNN`, without ``nonlinearity``.
+    """
+
+    gates = 3
+    core_forward = staticmethod(gru_core_forward)
+    core_backward = staticmethod(gru_core_backward)

@@ -1,0 +1,144 @@
+r"""Long short-term memory (LSTM, 长短期记忆网络): step, sequence, and torch.nn-style classes.
+
+In torch.nn's notation and gate order :math:`i, f, g, o` (rows of ``weight_ih`` and
+``weight_hh`` are stacked in that order, ``4H`` in all):
+
+.. math::
+
+    \begin{aligned}
+    \mathbf{i}_t &= \sigma(\mathbf{x}_t W_{ii}^\top + \mathbf{b}_{ii} + \mathbf{h}_{t-1} W_{hi}^\top + \mathbf{b}_{hi}) \\
+    \mathbf{f}_t &= \sigma(\mathbf{x}_t W_{if}^\top + \mathbf{b}_{if} + \mathbf{h}_{t-1} W_{hf}^\top + \mathbf{b}_{hf}) \\
+    \mathbf{g}_t &= \tanh(\mathbf{x}_t W_{ig}^\top + \mathbf{b}_{ig} + \mathbf{h}_{t-1} W_{hg}^\top + \mathbf{b}_{hg}) \\
+    \mathbf{o}_t &= \sigma(\mathbf{x}_t W_{io}^\top + \mathbf{b}_{io} + \mathbf{h}_{t-1} W_{ho}^\top + \mathbf{b}_{ho}) \\
+    \mathbf{c}_t &= \mathbf{f}_t \odot \mathbf{c}_{t-1} + \mathbf{i}_t \odot \mathbf{g}_t \\
+    \mathbf{h}_t &= \mathbf{o}_t \odot \tanh(\mathbf{c}_t)
+    \end{aligned}
+
+The state is the pair ``(h, c)``. Functions follow the CS231n layout, batch-first.
+"""
+from __future__ import annotations
+
+from . import scan
+from .backend import concat, namespace, sigmoid
+from .layers import CellBase, RNNBase
+
+
+def lstm_core_forward(xw, hw, state):
+    """Element-wise core: gates from ``a = xw + hw`` ``(N, 4H)``, then the new ``(h, c)``."""
+    tanh = namespace(xw).tanh
+    h_prev, c_prev = state
+    a = xw + hw                                            # (N, 4H) pre-activations
+    H = a.shape[1] // 4
+    i, f = sigmoid(a[:, :H]), sigmoid(a[:, H:2 * H])       # (N, H) each
+    g, o = tanh(a[:, 2 * H:3 * H]), sigmoid(a[:, 3 * H:])
+    c = f * c_prev + i * g
+    tanh_c = tanh(c)
+    h = o * tanh_c
+    return (h, c), (i, f, g, o, c_prev, tanh_c)
+
+
+def lstm_core_backward(dstate_next, cache):
+    """Backward of :func:`lstm_core_forward`: ``-> (da, da, (None, dc_prev))``."""
+    i, f, g, o, c_prev, tanh_c = cache
+    dh, dc = dstate_next
+    do = dh * tanh_c
+    dc = dc + dh * o * (1 - tanh_c * tanh_c)               # both paths into c_t
+    di, df, dg = dc * g, dc * c_prev, dc * i
+    da = concat([di * i * (1 - i), df * f * (1 - f), dg * (1 - g * g), do * o * (1 - o)], 1)  # (N, 4H)
+    return da, da, (None, dc * f)
+
+
+def lstm_step_forward(x, h_prev, c_prev, params):
+    """One LSTM step.
+
+    Args:
+        x: input, shape ``(N, D)``.
+        h_prev, c_prev: previous hidden and cell state, shape ``(N, H)`` each.
+        params: ``weight_ih (4H, D)``, ``weight_hh (4H, H)``, optional ``bias_ih``, ``bias_hh (4H,)``.
+
+    Returns:
+        ``(h_next, c_next, cache)``, the states of shape ``(N, H)``.
+
+    Raises:
+        ValueError: on shapes that disagree.
+    """
+    scan.check_step(x, {"h_prev": h_prev, "c_prev": c_prev}, params, gates=4)
+    (h, c), cache = scan.step_forward(lstm_core_forward, x, (h_prev, c_prev), params)
+    return h, c, cache
+
+
+def lstm_step_backward(dh_next, dc_next, cache):
+    """Backward of :func:`lstm_step_forward`: ``-> (dx, dh_prev, dc_prev, grads)``.
+
+    Shapes ``(N, D)``, ``(N, H)``, ``(N, H)``; ``grads`` keyed like ``params``.
+    """
+    dx, (dh_prev, dc_prev), grads = scan.step_backward(lstm_core_backward, (dh_next, dc_next), cache)
+    return dx, dh_prev, dc_prev, grads
+
+
+def lstm_forward(x, h0, c0, params):
+    """Run an LSTM over a sequence ``x`` of shape ``(N, T, D)``.
+
+    Returns:
+        ``(h, c_T, cache)``: ``h`` of shape ``(N, T, H)`` (every hidden state) and the last
+        cell state ``(N, H)``.
+
+    Raises:
+        ValueError: on shapes that disagree.
+    """
+    scan.check_sequence(x)
+    scan.check_step(x[:, 0], {"h0": h0, "c0": c0}, params, gates=4)
+    h, (_, c_T), cache = scan.scan_forward(lstm_core_forward, x, (h0, c0), params)
+    return h, c_T, cache
+
+
+def lstm_backward(dh, cache, dc_T=None):
+    """Backpropagation through time for :func:`lstm_forward`.
+
+    Args:
+        dh: gradient w.r.t. every hidden state, ``(N, T, H)``.
+        cache: from :func:`lstm_forward`.
+        dc_T: gradient w.r.t. the last cell state, ``(N, H)``, or ``None``.
+
+    Returns:
+        ``(dx, dh0, dc0, grads)`` of shapes ``(N, T, D)``, ``(N, H)``, ``(N, H)``.
+    """
+    dx, (dh0, dc0), grads = scan.scan_backward(lstm_core_backward, dh, (None, dc_T), cache)
+    return dx, dh0, dc0, grads
+
+
+class LSTMCell(CellBase):
+    """An LSTM cell, shaped like :class:`torch.nn.LSTMCell` (equations in :mod:`course_pkg.lstm`).
+
+    Args: ``input_size``, ``hidden_size``, ``bias`` and the keyword arguments of
+    :class:`~course_pkg.rnn.RNNCell`.
+
+    Inputs: ``input`` ``(N, D)`` or ``(D,)``; ``hx = (h, c)``, each ``(N, H)`` or ``(H,)``, zeros if omitted.
+
+    Returns: ``(h', c')``, each ``(N, H)`` or ``(H,)``; :meth:`backward` takes ``(dh', dc')``.
+    """
+
+    gates, n_states = 4, 2
+    core_forward = staticmethod(lstm_core_forward)
+    core_backward = staticmethod(lstm_core_backward)
+
+
+class LSTM(RNNBase):
+    """A multi-layer LSTM, shaped like :class:`torch.nn.LSTM` (equations in :mod:`course_pkg.lstm`).
+
+    Args: as :class:`~course_pkg.rnn.RNN`, without ``nonlinearity`` (no ``proj_size``).
+
+    Inputs: ``input`` as for :class:`~course_pkg.rnn.RNN`; ``hx = (h_0, c_0)``, each
+    ``(num_layers * num_directions, N, H)`` (or ``(·, H)`` unbatched), zeros if omitted.
+
+    Returns: ``output, (h_n, c_n)``; ``output`` as for :class:`~course_pkg.rnn.RNN`,
+    ``h_n`` and ``c_n`` shaped like ``h_0``. :meth:`backward` takes
+    ``(grad_output, grad_h_n=None, grad_c_n=None)`` and returns ``grad_hx = (dh_0, dc_0)``.
+
+    Raises:
+        ValueError, TypeError: as :class:`~course_pkg.rnn.RNN`; ``TypeError`` if ``hx`` is not a pair.
+    """
+
+    gates, n_states = 4, 2
+    core_forward = staticmethod(lstm_core_forward)
+    core_backward = staticmethod(lstm_core_backward)
