@@ -1,0 +1,51 @@
+# The course's commands. `make book` and `make test` do all set-up on a fresh machine
+# that has Python 3.11 and make: they create .venv, install requirements.txt and
+# course_pkg (editable), then build or test.
+SHELL := /bin/bash
+PYTHON_SYS ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+export PYTHONHASHSEED := 0
+export MPLBACKEND := Agg
+
+.PHONY: help setup book test lab execute exercises clean
+.DEFAULT_GOAL := help
+
+
+help:
+	@echo "make book       build the HTML book (creates .venv first)"
+	@echo "make test       every test: unit, strict nbval on notebooks/ and solutions/, exercises, grading"
+	@echo "make lab        JupyterLab at the repository root"
+	@echo "make execute    re-execute the chapter and solution notebooks in place (refresh stored outputs)"
+	@echo "make exercises  regenerate exercises/ from solutions/"
+	@echo "make clean      remove _build and caches (keeps .venv)"
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(PY) || $(PYTHON_SYS) -m venv $(VENV)
+	$(PY) -m pip install -q -r requirements.txt
+	$(PY) -m pip install -q --no-deps -e .
+	@touch $@
+
+book: $(STAMP)
+	$(VENV)/bin/jupyter-book build . -W -n --keep-going
+	@echo "The book: $(CURDIR)/_build/html/index.html"
+
+test: $(STAMP)
+	$(PY) -m pytest tests notebooks solutions exercises $(NBVAL)
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab --notebook-dir=.
+
+execute: $(STAMP)
+	$(PY) -m course_pkg.grading.execute notebooks/*.ipynb solutions/*.ipynb
+
+exercises: $(STAMP)
+	$(PY) -m course_pkg.grading.make_exercises solutions exercises
+
+clean:
+	rm -rf _build .pytest_cache
+	find . -name __pycache__ -not -path './.venv/*' -prune -exec rm -rf {} +
