@@ -330,11 +330,22 @@ class RNNBase(ModuleBase):
                 raise ValueError(f"Expected hidden size {shape}, got {tuple(h.shape)}")
         return hx if batched else tuple(h[:, None] for h in hx)
 
-    def forward(self, input, hx=None):
-        """Run every layer and direction; see the class docstring for shapes."""
+    def forward(self, input, hx=None, lengths=None):
+        """Run every layer and direction; see the class docstring for shapes.
+
+        ``lengths`` (an extension of torch.nn's signature): the valid length of each
+        sequence of a padded batch, shape ``(N,)``. Padded steps output zeros and leave
+        the state unchanged, exactly as ``pack_padded_sequence(..., enforce_sorted=False)``
+        followed by ``pad_packed_sequence`` in torch.nn; ``h_n`` holds each sequence's
+        state at its own last valid step.
+
+        Raises:
+            ValueError: if ``lengths`` is not ``N`` integers in ``[1, T]``, or the input is unbatched.
+        """
         x, batched = self._check_input(input)           # (N, T, D)
         N, T, _ = x.shape
         state0 = self._initial_state(hx, N, batched)     # n_states x (L*dirs, N, H)
+        mask = None if lengths is None else self._length_mask(lengths, N, T, batched)
         caches, masks, finals = [], [], []
         layer_in = x
         for layer in range(self.num_layers):
@@ -343,18 +354,31 @@ class RNNBase(ModuleBase):
                 i = layer * self.num_directions + direction
                 out, state_T, cache = scan.scan_forward(
                     self.core_forward, layer_in, tuple(s[i] for s in state0),
-                    self._cell_params(layer, direction), reverse=direction == 1, **self._core_opts())
+                    self._cell_params(layer, direction), reverse=direction == 1, mask=mask,
+                    **self._core_opts())
                 outs.append(out)                         # (N, T, H)
                 finals.append(state_T)
                 caches.append(cache)
             layer_in = B.concat(outs, 2) if len(outs) > 1 else outs[0]   # (N, T, dirs*H)
             if self.training and self.dropout > 0 and layer < self.num_layers - 1:
-                mask = self._dropout_mask(layer_in)
-                masks.append(mask)
-                layer_in = layer_in * mask
+                keep = self._dropout_mask(layer_in)
+                masks.append(keep)
+                layer_in = layer_in * keep
         h_n = tuple(B.stack([f[k] for f in finals], 0) for k in range(self.n_states))  # (L*dirs, N, H)
         self._cache = (caches, masks, batched, tuple(layer_in.shape))
         return self._to_layout(layer_in, batched), self._pack_state(h_n, batched)
+
+    def _length_mask(self, lengths, N, T, batched):
+        if not batched:
+            raise ValueError("Expected batched input with lengths, got unbatched input")
+        lengths = np.asarray(B.to_numpy(lengths))
+        if lengths.shape != (N,) or not np.issubdtype(lengths.dtype, np.integer):
+            raise ValueError(f"Expected lengths to be {N} integers, got shape {lengths.shape} "
+                             f"of dtype {lengths.dtype}")
+        if lengths.min() < 1 or lengths.max() > T:
+            raise ValueError(f"Expected lengths in [1, {T}], got min {lengths.min()} and max {lengths.max()}")
+        mask = np.arange(T)[None, :] < lengths[:, None]                  # (N, T)
+        return B.to_backend(mask, self.backend, self.dtype, self.device)
 
     def _dropout_mask(self, like):
         keep = self.rng.random(tuple(like.shape)) >= self.dropout

@@ -128,8 +128,17 @@ def _add_direct(dh_prev, direct):
     return (dh_prev,) + tuple(direct[1:])
 
 
-def scan_forward(core_forward, x, state0, params, reverse=False, **opts):
+def scan_forward(core_forward, x, state0, params, reverse=False, mask=None, **opts):
     """Run a cell over a whole sequence.
+
+    With a ``mask``, padded steps leave the state unchanged and output zeros, which is
+    what PyTorch's packed sequences compute: for example the state after the last
+    valid step is the final state, and the reverse direction starts at the last valid
+    step of each sequence rather than in its padding:
+
+    .. math::
+        s_t = m_t \\, \\mathrm{cell}(x_t, s_{t-1}) + (1 - m_t)\\, s_{t-1}, \\qquad
+        \\mathrm{out}_t = m_t\\, h_t^{\\mathrm{cell}}
 
     Args:
         core_forward: the family's element-wise core.
@@ -138,6 +147,7 @@ def scan_forward(core_forward, x, state0, params, reverse=False, **opts):
         params: the cell's parameters (see :func:`step_forward`).
         reverse: process ``t = T-1, ..., 0`` (the backward direction of a
             bidirectional layer); outputs stay aligned with the inputs.
+        mask: optional ``(N, T)`` array of 1 (valid) and 0 (padding), in ``x``'s dtype.
 
     Returns:
         ``(out, state_T, cache)``: ``out`` of shape ``(N, T, H)`` holds ``h_t`` for
@@ -151,13 +161,19 @@ def scan_forward(core_forward, x, state0, params, reverse=False, **opts):
     for t in steps:
         h_prev.append(state[0])
         hw = linear(state[0], W_hh, b_hh)                         # (N, G*H)
-        state, core_cache = core_forward(xw[:, t], hw, state, **opts)
+        new, core_cache = core_forward(xw[:, t], hw, state, **opts)
         core_caches.append(core_cache)
-        hs.append(state[0])
+        if mask is None:
+            state = new
+            hs.append(new[0])
+        else:
+            m = mask[:, t, None]                                  # (N, 1)
+            state = tuple(m * a + (1 - m) * b for a, b in zip(new, state))
+            hs.append(m * new[0])
     if reverse:
         hs.reverse()
     out = stack(hs, 1)                                            # (N, T, H)
-    return out, state, (x, params, list(steps), h_prev, core_caches)
+    return out, state, (x, params, list(steps), h_prev, core_caches, mask)
 
 
 def scan_backward(core_backward, dout, dstate_T, cache):
@@ -173,16 +189,23 @@ def scan_backward(core_backward, dout, dstate_T, cache):
         ``(dx, dstate0, grads)``: ``dx`` of shape ``(N, T, D)``, ``dstate0`` a tuple
         like ``state0``, ``grads`` keyed like ``params``.
     """
-    x, params, steps, h_prev, core_caches = cache
+    x, params, steps, h_prev, core_caches, mask = cache
     has_bias = "bias_ih" in params
     W_hh = params["weight_hh"]
     dstate = tuple(zeros_like(h_prev[0], h_prev[0].shape) if d is None else d for d in dstate_T)
     dxw, dhw = [None] * len(steps), [None] * len(steps)
     for k in range(len(steps) - 1, -1, -1):
         t = steps[k]
-        dstate = (dstate[0] + dout[:, t],) + dstate[1:]
-        dxw[t], dhw[k], direct = core_backward(dstate, core_caches[k])
+        if mask is None:
+            dnew, passed = (dstate[0] + dout[:, t],) + dstate[1:], None
+        else:
+            m = mask[:, t, None]                                  # (N, 1)
+            dnew = (m * (dstate[0] + dout[:, t]),) + tuple(m * d for d in dstate[1:])
+            passed = tuple((1 - m) * d for d in dstate)           # padded rows skip the cell
+        dxw[t], dhw[k], direct = core_backward(dnew, core_caches[k])
         dstate = _add_direct(dhw[k] @ W_hh, direct)               # (N, H) each
+        if passed is not None:
+            dstate = tuple(a if b is None else a + b for a, b in zip(dstate, passed))
     dXW = stack(dxw, 1)                                           # (N, T, G*H), time order
     dHW = stack(dhw, 1)                                           # (N, T, G*H), step order
     dx, grads = linear_backward(dXW, x, params["weight_ih"], "ih", has_bias)
