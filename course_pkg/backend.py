@@ -109,6 +109,16 @@ def sigmoid(a):
     return 0.5 * (namespace(a).tanh(0.5 * a) + 1.0)
 
 
+def max_last(x):
+    """Maximum over the last axis (``np.max`` / ``torch.amax``), without keeping it."""
+    return x.max(-1) if namespace(x) is np else x.amax(-1)
+
+
+def sum_keep_last(x):
+    """Sum over the last axis, keeping it as size 1: ``(..., S) -> (..., 1)``."""
+    return x.sum(-1)[..., None]
+
+
 def stack(arrays, axis):
     """``np.stack`` / ``torch.stack`` along ``axis``."""
     xp = namespace(arrays[0])

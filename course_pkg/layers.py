@@ -26,7 +26,7 @@ def _check_size(name, value, minimum=1):
 
 
 class ModuleBase:
-    """Parameters in an ordered dict, torch.nn-style ``state_dict`` and device/mode handling.
+    """Parameters and sub-modules in ordered dicts, torch.nn-style ``state_dict``, devices, modes.
 
     Keyword arguments shared by every module:
         backend: ``"numpy"`` or ``"torch"``.
@@ -34,12 +34,16 @@ class ModuleBase:
         dtype: ``"float32"`` (default) or ``"float64"``, or a NumPy/torch dtype.
         seed: seed of the NumPy generator that draws the initial weights (identical
             on both back-ends) and the dropout masks.
+
+    A composite model adds children with :meth:`add_module`; its ``state_dict`` then
+    names their parameters ``child.name``, as torch.nn does, so it loads into a torch
+    model with the same attribute names.
     """
 
     gates: int
     n_states = 1   # 2 for the LSTM: (h, c)
 
-    def __init__(self, hidden_size, *, backend="numpy", device=None, dtype=None, seed=None):
+    def __init__(self, *, backend="numpy", device=None, dtype=None, seed=None):
         self.backend = B.check_backend(backend)
         self.device = B.resolve_device(self.backend, device)
         self.dtype = B.dtype_name("float32" if dtype is None else dtype)
@@ -47,33 +51,52 @@ class ModuleBase:
         self.training = True
         self.grads = None
         self._cache = None
-        k = 1.0 / math.sqrt(hidden_size)
         self._params = OrderedDict()
-        for name, shape in self._param_shapes():
-            value = self.rng.uniform(-k, k, size=shape)    # U(-1/sqrt(H), 1/sqrt(H)), as torch.nn
-            self._params[name] = self._to_backend(value)
+        self._modules = OrderedDict()
 
     # -- parameters ---------------------------------------------------------------------
+    def _init_uniform(self, shapes, bound):
+        """Create parameters ``[(name, shape), ...]`` drawn from U(-bound, bound), as torch.nn does."""
+        for name, shape in shapes:
+            self._params[name] = self._to_backend(self.rng.uniform(-bound, bound, size=shape))
+
     def _to_backend(self, array):
         value = B.to_backend(array, self.backend, self.dtype, self.device)
         if self.backend == "torch":
             value.requires_grad_(True)
         return value
 
-    def state_dict(self):
-        """An ordered dict ``name -> array`` (NumPy arrays or torch tensors), as torch.nn names them."""
-        return OrderedDict(self._params)
+    def child_kwargs(self):
+        """Keyword arguments that give a child this module's back-end, device, dtype and a derived seed."""
+        return dict(backend=self.backend, device=self.device, dtype=self.dtype,
+                    seed=int(self.rng.integers(2 ** 31)))
+
+    def add_module(self, name, module):
+        """Register ``module`` as a child called ``name`` (also set as an attribute); returns it."""
+        self._modules[name] = module
+        setattr(self, name, module)
+        return module
 
     def named_parameters(self):
-        """Iterate over ``(name, parameter)`` pairs in torch.nn's order."""
-        return iter(self._params.items())
+        """Iterate over ``(name, parameter)`` pairs in torch.nn's order (children as ``child.name``)."""
+        yield from self._params.items()
+        for prefix, child in self._modules.items():
+            for name, value in child.named_parameters():
+                yield f"{prefix}.{name}", value
+
+    def state_dict(self):
+        """An ordered dict ``name -> array`` (NumPy arrays or torch tensors), as torch.nn names them.
+
+        The arrays are the live parameters, not copies: changing one in place changes the model.
+        """
+        return OrderedDict(self.named_parameters())
 
     def parameters(self):
         """The parameters in torch.nn's order (hand them to ``torch.optim`` on the torch back-end)."""
-        return list(self._params.values())
+        return [value for _, value in self.named_parameters()]
 
     def load_state_dict(self, state_dict):
-        """Copy parameters from a state dict of this class or of the torch.nn namesake.
+        """Copy parameters, in place, from a state dict of this class or of the torch.nn namesake.
 
         Accepts NumPy arrays or torch tensors on any device; values are converted to
         this module's back-end, dtype and device.
@@ -81,21 +104,46 @@ class ModuleBase:
         Raises:
             ValueError: if keys are missing or unexpected, or a shape differs.
         """
-        missing = [k for k in self._params if k not in state_dict]
-        unexpected = [k for k in state_dict if k not in self._params]
+        own = self.state_dict()
+        missing = [k for k in own if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in own]
         if missing or unexpected:
-            raise ValueError(f"Expected keys {list(self._params)}, got missing {missing} "
-                             f"and unexpected {unexpected}")
-        for name, old in self._params.items():
+            raise ValueError(f"Expected keys {list(own)}, got missing {missing} and unexpected {unexpected}")
+        for name, old in own.items():
             new = state_dict[name]
             if tuple(new.shape) != tuple(old.shape):
                 raise ValueError(f"Expected {name} of shape {tuple(old.shape)}, got {tuple(new.shape)}")
-            self._params[name] = self._to_backend(new)
+            new = B.to_backend(new, self.backend, self.dtype, self.device)
+            if self.backend == "torch":
+                with B.torch_module().no_grad():
+                    old.copy_(new)
+            else:
+                old[...] = new
+
+    def gather_grads(self, own, children):
+        """Merge this module's gradients and its children's into one dict keyed like :meth:`state_dict`.
+
+        Args:
+            own: ``{name: gradient}`` of this module's own parameters.
+            children: ``{child name: that child's grads}``; a child left out gets zeros.
+        """
+        grads = OrderedDict()
+        for name, value in self.named_parameters():
+            prefix, _, rest = name.partition(".")
+            if rest and prefix in self._modules:
+                g = children.get(prefix, {}).get(rest)
+            else:
+                g = own.get(name)
+            grads[name] = B.zeros_like(value, value.shape) if g is None else g
+        self.grads = grads
+        return grads
 
     # -- modes and devices --------------------------------------------------------------
     def train(self, mode=True):
-        """Training mode (dropout on); returns ``self``."""
+        """Training mode (dropout on), for this module and its children; returns ``self``."""
         self.training = bool(mode)
+        for child in self._modules.values():
+            child.train(mode)
         return self
 
     def eval(self):
@@ -111,7 +159,12 @@ class ModuleBase:
         self.device = B.resolve_device(self.backend, device)
         if self.backend == "torch":
             self._params = OrderedDict((k, self._to_backend(v)) for k, v in self._params.items())
+        for child in self._modules.values():
+            child.to(device)
         return self
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
 
     def _state_tuple(self, hx):
         """``hx`` as a tuple of ``n_states`` arrays (the LSTM takes ``(h_0, c_0)``)."""
@@ -121,9 +174,6 @@ class ModuleBase:
             raise TypeError(f"Expected hx to be a tuple (h_0, c_0), got {type(hx).__name__}"
                             + (f" of length {len(hx)}" if isinstance(hx, (tuple, list)) else ""))
         return tuple(hx)
-
-    def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
 
     # -- input checks ---------------------------------------------------------------------
     def _check_array(self, name, x):
@@ -148,7 +198,8 @@ class CellBase(ModuleBase):
         self.input_size = _check_size("input_size", input_size)
         self.hidden_size = _check_size("hidden_size", hidden_size)
         self.bias = bool(bias)
-        super().__init__(self.hidden_size, **kwargs)
+        super().__init__(**kwargs)
+        self._init_uniform(self._param_shapes(), 1.0 / math.sqrt(self.hidden_size))
 
     def _param_shapes(self):
         G, H, D = self.gates, self.hidden_size, self.input_size
@@ -232,7 +283,8 @@ class RNNBase(ModuleBase):
         self.bias, self.batch_first = bool(bias), bool(batch_first)
         self.dropout, self.bidirectional = float(dropout), bool(bidirectional)
         self.num_directions = 2 if self.bidirectional else 1
-        super().__init__(self.hidden_size, **kwargs)
+        super().__init__(**kwargs)
+        self._init_uniform(self._param_shapes(), 1.0 / math.sqrt(self.hidden_size))
 
     # -- parameters -------------------------------------------------------------------------
     def _suffix(self, layer, direction):
