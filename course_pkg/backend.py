@@ -119,6 +119,15 @@ def sum_keep_last(x):
     return x.sum(-1)[..., None]
 
 
+def add_rows(target, index, rows):
+    """``target[index[i]] += rows[i]`` with repeats accumulated (``np.add.at`` / ``index_add_``)."""
+    if namespace(target) is np:
+        np.add.at(target, index, rows)
+    else:
+        target.index_add_(0, index, rows)
+    return target
+
+
 def stack(arrays, axis):
     """``np.stack`` / ``torch.stack`` along ``axis``."""
     xp = namespace(arrays[0])

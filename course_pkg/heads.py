@@ -1,0 +1,273 @@
+r"""Output layers and the sequence topologies built from a recurrent layer.
+
+``Linear`` and ``Embedding`` mirror :class:`torch.nn.Linear` and :class:`torch.nn.Embedding`
+(names, shapes, initialisation) and add an explicit :meth:`backward`. The topologies,
+named by input and output length as in chapter 1:
+
+- :class:`SequenceTagger`, N vs N: a label per step, :math:`\mathbf{y}_t = W \mathbf{h}_t + \mathbf{b}`;
+- :class:`SequenceClassifier`, N vs 1: one label per sequence from the final state (the
+  state at each sequence's own last valid step when ``lengths`` is given; both
+  directions' final states when bidirectional);
+- :class:`SequenceGenerator`, 1 vs N: a vector sets the initial state,
+  :math:`\mathbf{h}_0 = \tanh(W_0 \mathbf{v} + \mathbf{b}_0)`, and each output token is fed
+  back as the next input;
+- the encoder-decoder (N vs M) is :class:`course_pkg.seq2seq.Seq2Seq`.
+
+Every composite takes its recurrent layer as an argument (``RNN``, ``LSTM`` or ``GRU``,
+any depth) and shares its back-end and dtype; ``state_dict`` names are those of a torch
+model with the same attribute names (``rnn.weight_ih_l0``, ``head.weight``).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import backend as B
+from .layers import ModuleBase, RNNBase
+
+
+class Linear(ModuleBase):
+    r"""Affine layer :math:`\mathbf{y} = \mathbf{x} W^\top + \mathbf{b}`, shaped like :class:`torch.nn.Linear`.
+
+    Args:
+        in_features, out_features: sizes of ``x`` and ``y``.
+        bias: add ``b``.
+        backend, device, dtype, seed: see :class:`~course_pkg.layers.ModuleBase`.
+
+    Inputs: ``x`` of shape ``(..., in_features)``. Returns: ``(..., out_features)``.
+    Parameters: ``weight (out_features, in_features)``, ``bias (out_features,)``, both
+    U(−1/√in, 1/√in) as in torch.nn.
+
+    Raises:
+        ValueError: if ``x.shape[-1] != in_features``.
+    """
+
+    def __init__(self, in_features, out_features, bias=True, **kwargs):
+        super().__init__(**kwargs)
+        self.in_features, self.out_features = int(in_features), int(out_features)
+        shapes = [("weight", (out_features, in_features))] + ([("bias", (out_features,))] if bias else [])
+        self._init_uniform(shapes, 1.0 / math.sqrt(in_features))
+
+    def forward(self, x):
+        if x.shape[-1] != self.in_features:
+            raise ValueError(f"Expected x.shape[-1] == in_features = {self.in_features}, got {x.shape[-1]}")
+        self._cache = x
+        y = x @ self._params["weight"].T                      # (..., out)
+        return y + self._params["bias"] if "bias" in self._params else y
+
+    def backward(self, dy):
+        """``dy (..., out) -> (dx (..., in), grads)``."""
+        x = self._cache
+        grads = {"weight": dy.reshape(-1, self.out_features).T @ x.reshape(-1, self.in_features)}
+        if "bias" in self._params:
+            grads["bias"] = dy.reshape(-1, self.out_features).sum(0)
+        return dy @ self._params["weight"], self.gather_grads(grads, {})
+
+
+class Embedding(ModuleBase):
+    """Lookup table of vectors, shaped like :class:`torch.nn.Embedding`.
+
+    Args:
+        num_embeddings: vocabulary size ``V``.
+        embedding_dim: vector size ``E``.
+        padding_idx: this row starts at zero and gets no gradient.
+        backend, device, dtype, seed: see :class:`~course_pkg.layers.ModuleBase`.
+
+    Inputs: integer indices of any shape ``S``. Returns: ``S + (E,)``. Parameter
+    ``weight (V, E)`` drawn from N(0, 1), as in torch.nn.
+
+    Raises:
+        TypeError: for indices that are not integers.
+        ValueError: for an index outside ``[0, V)``.
+    """
+
+    def __init__(self, num_embeddings, embedding_dim, padding_idx=None, **kwargs):
+        super().__init__(**kwargs)
+        self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
+        self.padding_idx = padding_idx
+        weight = self.rng.standard_normal((num_embeddings, embedding_dim))
+        if padding_idx is not None:
+            weight[padding_idx] = 0.0
+        self._params["weight"] = self._to_backend(weight)
+
+    def forward(self, index):
+        idx = B.to_numpy(index)
+        if not np.issubdtype(idx.dtype, np.integer):
+            raise TypeError(f"Expected integer indices, got {idx.dtype}")
+        if idx.size and (idx.min() < 0 or idx.max() >= self.num_embeddings):
+            raise ValueError(f"Expected indices in [0, {self.num_embeddings}), got min {idx.min()} "
+                             f"and max {idx.max()}")
+        if self.backend == "torch":
+            index = B.torch_module().as_tensor(idx, device=self.device)
+        else:
+            index = idx
+        self._cache = index
+        return self._params["weight"][index]                  # S + (E,)
+
+    def backward(self, dout):
+        """``dout S + (E,) -> (None, grads)``: rows of repeated indices add up."""
+        index = self._cache
+        weight = self._params["weight"]
+        dW = B.add_rows(B.zeros_like(weight, weight.shape), index.reshape(-1),
+                        dout.reshape(-1, self.embedding_dim))
+        if self.padding_idx is not None:
+            dW[self.padding_idx] = 0.0
+        return None, self.gather_grads({"weight": dW}, {})
+
+
+def _check_rnn(rnn):
+    if not isinstance(rnn, RNNBase):
+        raise TypeError(f"Expected a course_pkg RNN, LSTM or GRU, got {type(rnn).__name__}")
+    return rnn
+
+
+class _Composite(ModuleBase):
+    """A model around a recurrent layer ``rnn``, with its back-end, device and dtype."""
+
+    def __init__(self, rnn, seed=None):
+        _check_rnn(rnn)
+        super().__init__(backend=rnn.backend, device=rnn.device, dtype=rnn.dtype, seed=seed)
+        self.add_module("rnn", rnn)
+
+
+class SequenceTagger(_Composite):
+    """N vs N: a linear head on every step's output (tagging, 序列标注).
+
+    Args:
+        rnn: the recurrent layer (any family, depth, direction, layout).
+        num_outputs: ``K`` classes per step.
+        seed: seed of the head's initial weights.
+
+    Inputs: ``x`` as for ``rnn`` (and optional ``hx``, ``lengths``).
+    Returns: logits shaped like ``rnn``'s output with ``K`` features: ``(N, T, K)`` batch-first.
+    """
+
+    def __init__(self, rnn, num_outputs, seed=None):
+        super().__init__(rnn, seed)
+        features = rnn.hidden_size * rnn.num_directions
+        self.add_module("head", Linear(features, num_outputs, **self.child_kwargs()))
+
+    def forward(self, x, hx=None, lengths=None):
+        out, _ = self.rnn(x, hx, lengths=lengths)            # (N, T, dirs*H)
+        return self.head(out)                                 # (N, T, K)
+
+    def backward(self, dlogits):
+        """``dlogits -> (dx, grads)``, ``grads`` keyed like :meth:`state_dict`."""
+        dout, g_head = self.head.backward(dlogits)
+        dx, _, g_rnn = self.rnn.backward(dout)
+        return dx, self.gather_grads({}, {"head": g_head, "rnn": g_rnn})
+
+
+def final_features(h_n, num_directions):
+    """The top layer's final state, both directions concatenated: ``(L*dirs, N, H) -> (N, dirs*H)``."""
+    return B.concat([h_n[-num_directions + d] for d in range(num_directions)], 1)
+
+
+class SequenceClassifier(_Composite):
+    """N vs 1: a linear head on the final state (sentence classification, 文本分类).
+
+    With ``lengths``, the final state is each sequence's state at its own last valid
+    step (the masked last state), in both directions if bidirectional.
+
+    Args: as :class:`SequenceTagger`.
+
+    Inputs: ``x`` as for ``rnn`` (and optional ``hx``, ``lengths``). Returns: logits ``(N, K)``.
+    """
+
+    def __init__(self, rnn, num_outputs, seed=None):
+        super().__init__(rnn, seed)
+        features = rnn.hidden_size * rnn.num_directions
+        self.add_module("head", Linear(features, num_outputs, **self.child_kwargs()))
+
+    def forward(self, x, hx=None, lengths=None):
+        out, state = self.rnn(x, hx, lengths=lengths)
+        h_n = state[0] if isinstance(state, tuple) else state  # (L*dirs, N, H)
+        self._cache = (out.shape, h_n.shape)
+        return self.head(final_features(h_n, self.rnn.num_directions))   # (N, K)
+
+    def backward(self, dlogits):
+        """``dlogits (N, K) -> (dx, grads)``."""
+        out_shape, h_shape = self._cache
+        dfeat, g_head = self.head.backward(dlogits)             # (N, dirs*H)
+        dirs, H = self.rnn.num_directions, self.rnn.hidden_size
+        dh_n = B.zeros_like(dfeat, h_shape)
+        for d in range(dirs):
+            dh_n[h_shape[0] - dirs + d] = dfeat[:, d * H:(d + 1) * H]
+        dx, _, g_rnn = self.rnn.backward(B.zeros_like(dfeat, out_shape), dh_n)
+        return dx, self.gather_grads({}, {"head": g_head, "rnn": g_rnn})
+
+
+class SequenceGenerator(_Composite):
+    """1 vs N: a vector sets the initial state; tokens are generated one by one (看图说话).
+
+    .. math::
+        \\mathbf{h}_0 = \\tanh(W_0 \\mathbf{v} + \\mathbf{b}_0), \\qquad
+        \\mathbf{h}_t = \\mathrm{rnn}(E[y_{t-1}], \\mathbf{h}_{t-1}), \\qquad
+        \\mathbf{z}_t = W_y \\mathbf{h}_t + \\mathbf{b}_y
+
+    In training the previous *true* token is fed (teacher forcing, 教师强制); in
+    :meth:`generate` the previous *predicted* token.
+
+    Args:
+        rnn: a unidirectional, batch-first recurrent layer with ``input_size == embedding_dim``.
+        feature_size: size of the conditioning vector ``v``.
+        vocab_size: ``V`` output tokens.
+        seed: seed of the new layers' initial weights.
+
+    Inputs: ``features (N, F)`` and ``tokens_in (N, T)`` integers (``<bos>`` first).
+    Returns: logits ``(N, T, V)``.
+
+    Raises:
+        ValueError: if ``rnn`` is bidirectional or not batch-first.
+    """
+
+    def __init__(self, rnn, feature_size, vocab_size, seed=None):
+        super().__init__(rnn, seed)
+        if rnn.bidirectional or not rnn.batch_first:
+            raise ValueError("Expected a unidirectional, batch_first rnn for generation, got "
+                             f"bidirectional={rnn.bidirectional}, batch_first={rnn.batch_first}")
+        kw = self.child_kwargs
+        self.add_module("init", Linear(feature_size, rnn.hidden_size, **kw()))
+        self.add_module("embed", Embedding(vocab_size, rnn.input_size, **kw()))
+        self.add_module("head", Linear(rnn.hidden_size, vocab_size, **kw()))
+
+    def initial_state(self, features):
+        """``h_0`` for every layer from ``features (N, F)``; zeros for the LSTM's ``c_0``."""
+        h = B.namespace(features).tanh(self.init(features))    # (N, H)
+        h0 = B.stack([h] * self.rnn.num_layers, 0)               # (L, N, H)
+        self._h = h
+        return (h0, B.zeros_like(h0, h0.shape)) if self.rnn.n_states == 2 else h0
+
+    def forward(self, features, tokens_in):
+        out, _ = self.rnn(self.embed(tokens_in), self.initial_state(features))   # (N, T, H)
+        return self.head(out)                                   # (N, T, V)
+
+    def backward(self, dlogits):
+        """``dlogits (N, T, V) -> (dfeatures, grads)``."""
+        dout, g_head = self.head.backward(dlogits)
+        demb, dhx, g_rnn = self.rnn.backward(dout)
+        dh0 = dhx[0] if isinstance(dhx, tuple) else dhx         # (L, N, H)
+        _, g_embed = self.embed.backward(demb)
+        dfeatures, g_init = self.init.backward(dh0.sum(0) * (1 - self._h * self._h))
+        grads = self.gather_grads({}, {"init": g_init, "embed": g_embed, "rnn": g_rnn, "head": g_head})
+        return dfeatures, grads
+
+    def generate(self, features, bos, max_len, eos=None):
+        """Greedy generation: ``features (N, F) -> tokens (N, max_len)`` (after ``<bos>``).
+
+        Positions after an ``eos`` token are filled with ``eos``.
+        """
+        state = self.initial_state(features)
+        N = features.shape[0]
+        token = np.full(N, bos)
+        done = np.zeros(N, dtype=bool)
+        tokens = []
+        for _ in range(max_len):
+            out, state = self.rnn(self.embed(token[:, None]), state)   # (N, 1, H)
+            token = B.to_numpy(self.head(out)[:, 0]).argmax(-1)
+            if eos is not None:
+                token = np.where(done, eos, token)
+                done |= token == eos
+            tokens.append(token)
+        return np.stack(tokens, 1)                              # (N, max_len)
