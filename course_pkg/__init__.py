@@ -3,13 +3,22 @@
 Models are written once over NumPy or PyTorch arrays and shaped like their
 ``torch.nn`` namesakes; see the book's chapters for the equations.
 """
+from . import attention, gradcheck, heads, losses, optim, seq2seq
+from .attention import Attention
 from .gru import GRU, GRUCell, gru_backward, gru_forward, gru_step_backward, gru_step_forward
 from .lstm import LSTM, LSTMCell, lstm_backward, lstm_forward, lstm_step_backward, lstm_step_forward
+from .heads import Embedding, Linear, SequenceClassifier, SequenceGenerator, SequenceTagger
+from .losses import cross_entropy, mse_loss
+from .optim import SGD, Adam, AdamW, clip_grad_norm_, clip_grad_value_
 from .rnn import RNN, RNNCell, rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
+from .seq2seq import Seq2Seq
 
 __version__ = "0.1.0"
 
 __all__ = ["RNN", "RNNCell", "LSTM", "LSTMCell", "GRU", "GRUCell",
            "rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward",
            "lstm_step_forward", "lstm_step_backward", "lstm_forward", "lstm_backward",
-           "gru_step_forward", "gru_step_backward", "gru_forward", "gru_backward", "__version__"]
+           "gru_step_forward", "gru_step_backward", "gru_forward", "gru_backward",
+           "Attention", "Linear", "Embedding", "SequenceTagger", "SequenceClassifier", "SequenceGenerator",
+           "Seq2Seq", "cross_entropy", "mse_loss", "SGD", "Adam", "AdamW", "clip_grad_norm_",
+           "clip_grad_value_", "__version__"]

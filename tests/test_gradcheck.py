@@ -14,6 +14,17 @@ def test_numerical_gradient_of_known_function():
     np.testing.assert_array_equal(x, x0)            # restored
 
 
+def test_fourth_order_is_more_accurate_at_the_same_step():
+    x = np.array([0.3, -1.2, 2.0])
+    exact = np.exp(x) * (np.sin(x) + np.cos(x))
+    f = lambda: np.sum(np.exp(x) * np.sin(x))
+    err2 = rel_error(numerical_gradient(f, x, h=1e-3), exact)
+    err4 = rel_error(numerical_gradient(f, x, h=1e-3, order=4), exact)
+    assert err4 < 1e-11 < 1e-8 < err2
+    with pytest.raises(ValueError, match="Expected order 2 or 4, got 3"):
+        numerical_gradient(f, x, order=3)
+
+
 def test_numerical_gradient_with_dout():
     rng = np.random.default_rng(1)
     x, W, dout = rng.standard_normal((2, 3)), rng.standard_normal((3, 4)), rng.standard_normal((2, 4))

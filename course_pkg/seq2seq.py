@@ -1,0 +1,248 @@
+r"""Sequence to sequence (序列到序列, N vs M): an encoder, a decoder, and optional attention.
+
+The encoder reads the source; its top layer's final state (both directions, if
+bidirectional) is the context vector :math:`\mathbf{c}`. Two ways to hand it over:
+
+- ``context="every_step"`` (the seed-002 picture): :math:`\mathbf{c}` is appended to the
+  decoder's input at every step, :math:`\mathbf{s}_t = \mathrm{dec}([E y_{t-1}; \mathbf{c}], \mathbf{s}_{t-1})`;
+- ``context="init"``: it sets the decoder's initial state,
+  :math:`\mathbf{s}_0 = \tanh(W_b \mathbf{c} + \mathbf{b}_b)`, for every layer.
+
+With ``attention="dot"`` or ``"additive"`` each decoder state also attends over the
+encoder outputs (Luong's arrangement), :math:`\tilde{\mathbf{s}}_t = \tanh(W_c[\mathbf{s}_t;
+\mathbf{c}_t] + \mathbf{b}_c)`, and the output layer reads :math:`\tilde{\mathbf{s}}_t`.
+Training feeds the true previous token (teacher forcing, 教师强制); :meth:`Seq2Seq.greedy`
+and :meth:`Seq2Seq.beam_search` feed the model's own predictions.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import backend as B
+from .attention import Attention
+from .gru import GRU
+from .heads import Embedding, Linear, final_features
+from .layers import ModuleBase
+from .lstm import LSTM
+from .rnn import RNN
+
+CELLS = {"RNN": RNN, "LSTM": LSTM, "GRU": GRU}
+CONTEXTS = ("every_step", "init")
+
+
+def _choice(name, value, options):
+    if value not in options:
+        raise ValueError(f"Expected {name} in {list(options)}, got {value!r}")
+    return value
+
+
+class Seq2Seq(ModuleBase):
+    """An encoder-decoder over token sequences (编码器-解码器), with an explicit backward pass.
+
+    Args:
+        src_vocab, tgt_vocab: vocabulary sizes of source and target.
+        embed_size: ``E``, token vector size on both sides.
+        hidden_size: ``H``, the encoder's and decoder's hidden size.
+        cell: ``"RNN"``, ``"LSTM"`` or ``"GRU"``, for both encoder and decoder.
+        num_layers: depth of both.
+        bidirectional: a bidirectional encoder (the context then has ``2H`` features).
+        context: ``"every_step"`` or ``"init"`` (see the module docstring).
+        attention: ``None``, ``"dot"`` or ``"additive"``.
+        pad_idx: padding token of both vocabularies (its embedding is zero and fixed).
+        backend, device, dtype, seed: see :class:`~course_pkg.layers.ModuleBase`.
+
+    Inputs of :meth:`forward`: ``src (N, S)`` and ``tgt_in (N, T)`` integer tokens
+    (``tgt_in`` starts with ``<bos>``), ``src_lengths (N,)``.
+
+    Returns: logits ``(N, T, tgt_vocab)``; with attention, ``self.attention_weights``
+    ``(N, T, S)`` holds the weights for plotting.
+
+    Raises:
+        ValueError: on an unknown cell, context or attention, or ``dot`` attention
+            with a bidirectional encoder (query and key sizes differ).
+    """
+
+    def __init__(self, src_vocab, tgt_vocab, embed_size, hidden_size, cell="GRU", num_layers=1,
+                 bidirectional=False, context="init", attention=None, pad_idx=0, **kwargs):
+        super().__init__(**kwargs)
+        Cell = CELLS[_choice("cell", cell, CELLS)]
+        self.context = _choice("context", context, CONTEXTS)
+        self.attention_kind = _choice("attention", attention, (None, "dot", "additive"))
+        self.pad_idx, self.E, self.H = pad_idx, embed_size, hidden_size
+        dirs = 2 if bidirectional else 1
+        self.C = dirs * hidden_size                                      # context size
+        if attention == "dot" and self.C != hidden_size:
+            raise ValueError(f"Expected dot attention with equal query and key sizes, got decoder "
+                             f"{hidden_size} and bidirectional encoder {self.C}; use 'additive'")
+        kw = self.child_kwargs
+        dec_in = embed_size + (self.C if context == "every_step" else 0)
+        self.add_module("src_embed", Embedding(src_vocab, embed_size, padding_idx=pad_idx, **kw()))
+        self.add_module("encoder", Cell(embed_size, hidden_size, num_layers, batch_first=True,
+                                        bidirectional=bidirectional, **kw()))
+        self.add_module("tgt_embed", Embedding(tgt_vocab, embed_size, padding_idx=pad_idx, **kw()))
+        self.add_module("decoder", Cell(dec_in, hidden_size, num_layers, batch_first=True, **kw()))
+        if context == "init":
+            self.add_module("bridge", Linear(self.C, hidden_size, **kw()))
+        if attention:
+            self.add_module("attention", Attention(attention, hidden_size, self.C, **kw()))
+            self.add_module("combine", Linear(hidden_size + self.C, hidden_size, **kw()))
+        self.add_module("out", Linear(hidden_size, tgt_vocab, **kw()))
+        self.attention_weights = None
+
+    # -- encoder --------------------------------------------------------------------------
+    def encode(self, src, src_lengths):
+        """Run the encoder: ``-> (enc_out (N, S, C), c (N, C), mask (N, S), decoder state_0)``."""
+        lengths = np.asarray(B.to_numpy(src_lengths))
+        enc_out, state = self.encoder(self.src_embed(src), lengths=lengths)
+        h_n = state[0] if isinstance(state, tuple) else state           # (L*dirs, N, H)
+        c = final_features(h_n, self.encoder.num_directions)           # (N, C)
+        S = enc_out.shape[1]
+        mask = B.to_backend(np.arange(S)[None] < lengths[:, None], self.backend, self.dtype, self.device)
+        L, N = self.decoder.num_layers, c.shape[0]
+        if self.context == "init":
+            s = B.namespace(c).tanh(self.bridge(c))                     # (N, H)
+            h0 = B.stack([s] * L, 0)                                    # (L, N, H)
+        else:
+            s, h0 = None, B.zeros_like(c, (L, N, self.H))
+        state0 = (h0, B.zeros_like(h0, h0.shape)) if self.decoder.n_states == 2 else h0
+        self._enc = (h_n.shape, s)
+        return enc_out, c, mask, state0
+
+    # -- decoder ----------------------------------------------------------------------------
+    def _decoder_input(self, tokens, c):
+        emb = self.tgt_embed(tokens)                                    # (N, T, E)
+        if self.context != "every_step":
+            return emb
+        T = emb.shape[1]
+        return B.concat([emb, B.stack([c] * T, 1)], 2)                 # (N, T, E + C)
+
+    def _readout(self, s, enc_out, mask):
+        """Decoder states ``(N, T, H)`` to logits, through attention if any."""
+        if not self.attention_kind:
+            return self.out(s), None
+        ctx, weights = self.attention(s, enc_out, enc_out, mask)        # (N, T, C), (N, T, S)
+        s_tilde = B.namespace(s).tanh(self.combine(B.concat([s, ctx], 2)))   # (N, T, H)
+        self._s_tilde = s_tilde
+        return self.out(s_tilde), weights
+
+    def forward(self, src, src_lengths, tgt_in):
+        """Teacher-forced logits ``(N, T, tgt_vocab)``; see the class docstring."""
+        enc_out, c, mask, state0 = self.encode(src, src_lengths)
+        s, _ = self.decoder(self._decoder_input(tgt_in, c), state0)    # (N, T, H)
+        logits, self.attention_weights = self._readout(s, enc_out, mask)
+        self._cache = enc_out.shape
+        return logits
+
+    # -- backward ---------------------------------------------------------------------------
+    def backward(self, dlogits):
+        """Gradients of the last :meth:`forward` from ``dlogits (N, T, V)``: ``-> grads``.
+
+        ``grads`` is keyed like :meth:`state_dict` (and kept in ``self.grads``).
+        """
+        enc_shape = self._cache
+        h_shape, s0 = self._enc
+        g = {}
+        dh, g["out"] = self.out.backward(dlogits)                       # (N, T, H)
+        d_enc_out = None
+        if self.attention_kind:
+            dpre = dh * (1 - self._s_tilde * self._s_tilde)
+            dcat, g["combine"] = self.combine.backward(dpre)            # (N, T, H + C)
+            dq, d_enc_out, _, g["attention"] = self.attention.backward(dcat[..., self.H:])
+            dh = dcat[..., :self.H] + dq
+        d_in, d_state0, g["decoder"] = self.decoder.backward(dh)
+        dc = B.zeros_like(dh, (dh.shape[0], self.C))
+        if self.context == "every_step":
+            dc = dc + d_in[..., self.E:].sum(1)
+            d_in = d_in[..., :self.E]
+        _, g["tgt_embed"] = self.tgt_embed.backward(d_in)
+        if self.context == "init":
+            dh0 = d_state0[0] if isinstance(d_state0, tuple) else d_state0    # (L, N, H)
+            dbridge, g["bridge"] = self.bridge.backward(dh0.sum(0) * (1 - s0 * s0))
+            dc = dc + dbridge
+        dirs, H = self.encoder.num_directions, self.H
+        dh_n = B.zeros_like(dh, h_shape)                                # (L*dirs, N, H)
+        for d in range(dirs):
+            dh_n[h_shape[0] - dirs + d] = dc[:, d * H:(d + 1) * H]
+        if d_enc_out is None:
+            d_enc_out = B.zeros_like(dh, enc_shape)
+        d_src, _, g["encoder"] = self.encoder.backward(d_enc_out, dh_n)
+        _, g["src_embed"] = self.src_embed.backward(d_src)
+        return self.gather_grads({}, g)
+
+    # -- decoding ---------------------------------------------------------------------------
+    def _step(self, token, state, enc_out, c, mask):
+        """One decoder step for tokens ``(N,)``: ``-> (log-probabilities (N, V) as NumPy, state, weights)``."""
+        x = self._decoder_input(np.asarray(token)[:, None], c)          # (N, 1, ·)
+        s, state = self.decoder(x, state)
+        logits, weights = self._readout(s, enc_out, mask)
+        z = B.to_numpy(logits[:, 0]).astype(np.float64)
+        z = z - z.max(-1, keepdims=True)
+        logp = z - np.log(np.exp(z).sum(-1, keepdims=True))
+        return logp, state, None if weights is None else B.to_numpy(weights[:, 0])
+
+    def greedy(self, src, src_lengths, bos, eos, max_len):
+        """Greedy decoding: ``-> (tokens (N, max_len), weights (N, max_len, S) or None)``.
+
+        Each step takes the most probable token; after ``eos`` a row keeps emitting ``eos``.
+        """
+        enc_out, c, mask, state = self.encode(src, src_lengths)
+        N = enc_out.shape[0]
+        token, done, tokens, weights = np.full(N, bos), np.zeros(N, bool), [], []
+        for _ in range(max_len):
+            logp, state, w = self._step(token, state, enc_out, c, mask)
+            token = np.where(done, eos, logp.argmax(-1))
+            done |= token == eos
+            tokens.append(token)
+            weights.append(w)
+        return np.stack(tokens, 1), (None if weights[0] is None else np.stack(weights, 1))
+
+    def beam_search(self, src, src_lengths, bos, eos, max_len, beam_size=4, length_penalty=1.0):
+        """Beam-search decoding (束搜索), one source sequence at a time.
+
+        Keeps the ``beam_size`` best prefixes by total log-probability; a hypothesis ends
+        at ``eos`` or ``max_len``, and the finished one with the best
+        ``log p / length ** length_penalty`` wins (``length_penalty=0`` compares raw sums).
+
+        Returns:
+            A list of ``N`` token lists (without ``bos``; with ``eos`` if it was produced).
+
+        Raises:
+            ValueError: if ``beam_size < 1``.
+        """
+        if beam_size < 1:
+            raise ValueError(f"Expected beam_size >= 1, got {beam_size}")
+        lengths = np.asarray(B.to_numpy(src_lengths))
+        return [self._beam_one(src[n:n + 1], lengths[n:n + 1], bos, eos, max_len, beam_size, length_penalty)
+                for n in range(len(lengths))]
+
+    def _beam_one(self, src, src_lengths, bos, eos, max_len, K, alpha):
+        enc_out, c, mask, state = self.encode(src, src_lengths)         # a batch of one
+        beams, finished = [([], 0.0)], []                               # (tokens, log p)
+        for _ in range(max_len):
+            enc = tuple(_take(a, [0] * len(beams), axis=0) for a in (enc_out, c, mask))
+            tokens = np.array([b[0][-1] if b[0] else bos for b in beams])
+            logp, new_state, _ = self._step(tokens, state, *enc)
+            scores = np.array([b[1] for b in beams])[:, None] + logp    # (beams, V)
+            alive, parents = [], []
+            for flat in np.argsort(-scores, axis=None, kind="stable")[:K]:
+                i, tok = divmod(int(flat), scores.shape[1])
+                hyp = (beams[i][0] + [tok], float(scores[i, tok]))
+                if tok == eos:
+                    finished.append(hyp)
+                else:
+                    alive.append(hyp)
+                    parents.append(i)
+            beams = alive
+            if not beams or len(finished) >= K:
+                break
+            state = tuple(_take(a, parents, axis=1) for a in new_state) if isinstance(new_state, tuple) \
+                else _take(new_state, parents, axis=1)
+        return max(finished + beams, key=lambda h: h[1] / (len(h[0]) ** alpha))[0]
+
+
+def _take(x, rows, axis):
+    """Rows ``rows`` of ``x`` along ``axis`` (batch axis 0 of encoder arrays, 1 of states)."""
+    idx = np.asarray(rows)
+    if B.is_torch(x):
+        idx = B.torch_module().as_tensor(idx, device=x.device)
+    return x[idx] if axis == 0 else x[:, idx]
