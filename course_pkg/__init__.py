@@ -1,9 +1,11 @@
 """course_pkg: the code behind the open course on recurrent neural networks.
 
 Models are written once over NumPy or PyTorch arrays and shaped like their
-``torch.nn`` namesakes; see the book's chapters for the equations.
+``torch.nn`` namesakes; see the book's chapters for the equations. Data sets and
+figures live in :mod:`course_pkg.data` and :mod:`course_pkg.plots`, imported on
+demand (``from course_pkg import data, plots``), so the numerics never load them.
 """
-from . import attention, gradcheck, heads, losses, optim, seq2seq
+from . import attention, gradcheck, heads, losses, metrics, optim, seq2seq, train
 from .attention import Attention
 from .gru import GRU, GRUCell, gru_backward, gru_forward, gru_step_backward, gru_step_forward
 from .lstm import LSTM, LSTMCell, lstm_backward, lstm_forward, lstm_step_backward, lstm_step_forward

@@ -123,12 +123,29 @@ def _check_rnn(rnn):
 
 
 class _Composite(ModuleBase):
-    """A model around a recurrent layer ``rnn``, with its back-end, device and dtype."""
+    """A model around a recurrent layer ``rnn``, with its back-end, device and dtype.
 
-    def __init__(self, rnn, seed=None):
+    With ``vocab_size``, an :class:`Embedding` (``embed``, padding row ``padding_idx``)
+    turns token ids ``(N, T)`` into the rnn's input vectors first.
+    """
+
+    def __init__(self, rnn, vocab_size=None, padding_idx=0, seed=None):
         _check_rnn(rnn)
         super().__init__(backend=rnn.backend, device=rnn.device, dtype=rnn.dtype, seed=seed)
+        if vocab_size is not None:
+            self.add_module("embed", Embedding(vocab_size, rnn.input_size, padding_idx=padding_idx,
+                                               **self.child_kwargs()))
         self.add_module("rnn", rnn)
+
+    def _inputs(self, x):
+        return self.embed(x) if "embed" in self._modules else x
+
+    def _inputs_backward(self, dx, grads):
+        """Finish a backward pass: through the embedding if any; ``-> (dx or None, grads)``."""
+        if "embed" in self._modules:
+            _, grads["embed"] = self.embed.backward(dx)
+            dx = None
+        return dx, self.gather_grads({}, grads)
 
 
 class SequenceTagger(_Composite):
@@ -137,26 +154,28 @@ class SequenceTagger(_Composite):
     Args:
         rnn: the recurrent layer (any family, depth, direction, layout).
         num_outputs: ``K`` classes per step.
-        seed: seed of the head's initial weights.
+        vocab_size: if given, inputs are token ids and an ``embed`` layer comes first.
+        padding_idx: the padding token's id (its embedding stays zero).
+        seed: seed of the new layers' initial weights.
 
-    Inputs: ``x`` as for ``rnn`` (and optional ``hx``, ``lengths``).
+    Inputs: ``x`` as for ``rnn`` (or token ids ``(N, T)``), optional ``lengths (N,)`` and ``hx``.
     Returns: logits shaped like ``rnn``'s output with ``K`` features: ``(N, T, K)`` batch-first.
     """
 
-    def __init__(self, rnn, num_outputs, seed=None):
-        super().__init__(rnn, seed)
+    def __init__(self, rnn, num_outputs, vocab_size=None, padding_idx=0, seed=None):
+        super().__init__(rnn, vocab_size, padding_idx, seed)
         features = rnn.hidden_size * rnn.num_directions
         self.add_module("head", Linear(features, num_outputs, **self.child_kwargs()))
 
-    def forward(self, x, hx=None, lengths=None):
-        out, _ = self.rnn(x, hx, lengths=lengths)            # (N, T, dirs*H)
-        return self.head(out)                                 # (N, T, K)
+    def forward(self, x, lengths=None, hx=None):
+        out, _ = self.rnn(self._inputs(x), hx, lengths=lengths)   # (N, T, dirs*H)
+        return self.head(out)                                     # (N, T, K)
 
     def backward(self, dlogits):
-        """``dlogits -> (dx, grads)``, ``grads`` keyed like :meth:`state_dict`."""
+        """``dlogits -> (dx, grads)``, ``grads`` keyed like :meth:`state_dict` (``dx`` is None with an embedding)."""
         dout, g_head = self.head.backward(dlogits)
         dx, _, g_rnn = self.rnn.backward(dout)
-        return dx, self.gather_grads({}, {"head": g_head, "rnn": g_rnn})
+        return self._inputs_backward(dx, {"head": g_head, "rnn": g_rnn})
 
 
 def final_features(h_n, num_directions):
@@ -165,37 +184,37 @@ def final_features(h_n, num_directions):
 
 
 class SequenceClassifier(_Composite):
-    """N vs 1: a linear head on the final state (sentence classification, 文本分类).
+    """N vs 1: a linear head on the final state (sentence classification, 文本分类; or regression).
 
     With ``lengths``, the final state is each sequence's state at its own last valid
     step (the masked last state), in both directions if bidirectional.
 
     Args: as :class:`SequenceTagger`.
 
-    Inputs: ``x`` as for ``rnn`` (and optional ``hx``, ``lengths``). Returns: logits ``(N, K)``.
+    Inputs: as :class:`SequenceTagger`. Returns: ``(N, K)``.
     """
 
-    def __init__(self, rnn, num_outputs, seed=None):
-        super().__init__(rnn, seed)
+    def __init__(self, rnn, num_outputs, vocab_size=None, padding_idx=0, seed=None):
+        super().__init__(rnn, vocab_size, padding_idx, seed)
         features = rnn.hidden_size * rnn.num_directions
         self.add_module("head", Linear(features, num_outputs, **self.child_kwargs()))
 
-    def forward(self, x, hx=None, lengths=None):
-        out, state = self.rnn(x, hx, lengths=lengths)
-        h_n = state[0] if isinstance(state, tuple) else state  # (L*dirs, N, H)
+    def forward(self, x, lengths=None, hx=None):
+        out, state = self.rnn(self._inputs(x), hx, lengths=lengths)
+        h_n = state[0] if isinstance(state, tuple) else state     # (L*dirs, N, H)
         self._cache = (out.shape, h_n.shape)
         return self.head(final_features(h_n, self.rnn.num_directions))   # (N, K)
 
     def backward(self, dlogits):
-        """``dlogits (N, K) -> (dx, grads)``."""
+        """``dlogits (N, K) -> (dx, grads)`` (``dx`` is None with an embedding)."""
         out_shape, h_shape = self._cache
-        dfeat, g_head = self.head.backward(dlogits)             # (N, dirs*H)
+        dfeat, g_head = self.head.backward(dlogits)               # (N, dirs*H)
         dirs, H = self.rnn.num_directions, self.rnn.hidden_size
         dh_n = B.zeros_like(dfeat, h_shape)
         for d in range(dirs):
             dh_n[h_shape[0] - dirs + d] = dfeat[:, d * H:(d + 1) * H]
         dx, _, g_rnn = self.rnn.backward(B.zeros_like(dfeat, out_shape), dh_n)
-        return dx, self.gather_grads({}, {"head": g_head, "rnn": g_rnn})
+        return self._inputs_backward(dx, {"head": g_head, "rnn": g_rnn})
 
 
 class SequenceGenerator(_Composite):
@@ -223,7 +242,7 @@ class SequenceGenerator(_Composite):
     """
 
     def __init__(self, rnn, feature_size, vocab_size, seed=None):
-        super().__init__(rnn, seed)
+        super().__init__(rnn, seed=seed)
         if rnn.bidirectional or not rnn.batch_first:
             raise ValueError("Expected a unidirectional, batch_first rnn for generation, got "
                              f"bidirectional={rnn.bidirectional}, batch_first={rnn.batch_first}")

@@ -1,4 +1,4 @@
-r"""Figures for the course: one consistent style and diagrams of recurrent networks.
+r"""Figures for the course: one consistent style, diagrams of recurrent networks, and charts.
 
 Every function draws with plain :mod:`matplotlib` (patches, arrows, mathtext) and
 returns the :class:`~matplotlib.figure.Figure` it drew on, so a notebook can show it
@@ -15,6 +15,12 @@ Example::
     fig = plots.draw_unrolled(["What", "time", "is", "it", "?"])
     plt.show()
 
+The charts (learning curves, hidden-state and attention heat maps, gradient norm
+against lag, activation functions, forecasts, confusion matrices) are drawn in the
+course style (:data:`STYLE`) whether or not :func:`set_style` was called, validate
+their inputs (``ValueError`` on a bad shape), and accept NumPy arrays, torch tensors
+or lists. Text passed in (tokens, labels) is drawn as given: keep it ASCII/Latin.
+
 Boxes and labels carry a ``gid`` (``"hidden"``, ``"initial"``, ``"input"``, ``"output"``,
 ``"weight"``) so that tests can count them.
 """
@@ -24,9 +30,11 @@ from collections.abc import Sequence
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
+import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from matplotlib.path import Path
+from matplotlib.ticker import MaxNLocator
 
 __all__ = ["STYLE", "COLORS", "set_style", "draw_unrolled", "draw_rolled"]
 
@@ -79,14 +87,14 @@ def set_style():
     mpl.rcParams.update(STYLE)
 
 
-def _check_tokens(tokens):
+def _check_tokens(tokens, name="tokens"):
     if isinstance(tokens, (str, bytes)) or not isinstance(tokens, Sequence):
-        raise TypeError(f"Expected tokens to be a list or tuple of str, got {type(tokens).__name__}")
+        raise TypeError(f"Expected {name} to be a list or tuple of str, got {type(tokens).__name__}")
     if len(tokens) == 0:
-        raise ValueError("Expected at least one token, got an empty sequence")
+        raise ValueError(f"Expected at least one token in {name}, got an empty sequence")
     for i, tok in enumerate(tokens):
         if not isinstance(tok, str):
-            raise TypeError(f"Expected tokens[{i}] to be a str, got {type(tok).__name__}")
+            raise TypeError(f"Expected {name}[{i}] to be a str, got {type(tok).__name__}")
     return list(tokens)
 
 
@@ -243,4 +251,404 @@ def draw_rolled(ax=None, title=None):
     loop.set_gid("loop")
     ax.add_patch(loop)
     _weight(ax, (r + 0.62, _Y_H), "$W_{hh}$", ha="left")
+    return fig
+
+
+# -- charts: training, states, gradients, attention, forecasts ------------------------------------
+__all__ += ["learning_curves", "hidden_state_heatmap", "gradient_norm_vs_lag", "activations",
+            "attention_heatmap", "forecast", "confusion_matrix"]
+
+_SERIES = {"train": "#0072b2", "val": "#d55e00", "baseline": "#777777", "best": "#555555"}
+_CURVES = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000")
+_STEP_KEYS = ("step_loss", "grad_norm")      # per-step lists of History.as_dict()
+
+
+def _check_title(title):
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"Expected title to be a str or None, got {type(title).__name__}")
+
+
+def _float_array(name, x, ndims):
+    """``x`` (array, tensor or nested list) as a finite float64 NumPy array with a rank in ``ndims``."""
+    if type(x).__module__.split(".")[0] == "torch":
+        x = x.detach().cpu().numpy()
+    try:
+        arr = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"Expected {name} to be numeric, got {type(x).__name__}") from None
+    if arr.ndim not in ndims:
+        want = " or ".join(f"{d}-D" for d in ndims)
+        raise ValueError(f"Expected {name} to be {want}, got shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"Expected {name} to be non-empty, got shape {arr.shape}")
+    if not np.isfinite(arr).all():
+        raise ValueError(f"Expected finite values in {name}, got NaN or inf")
+    return arr
+
+
+def _plot_axes(ax, figsize):
+    """``(fig, ax)``: the given axes, or a new figure of ``figsize`` inches in the course style."""
+    _check_ax(ax)
+    if ax is not None:
+        return ax.figure, ax
+    with mpl.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return fig, ax
+
+
+def _heatmap(ax, data, cmap, vmin, vmax, gid):
+    with mpl.rc_context(STYLE):
+        image = ax.imshow(data, aspect="auto", cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
+        image.set_gid(gid)
+        ax.grid(False)
+        ax.figure.colorbar(image, ax=ax, fraction=0.05, pad=0.02)
+    return image
+
+
+def learning_curves(history, title=None, grad_norm=False):
+    """Training and validation curves, one panel per quantity (loss first, then each metric).
+
+    Each panel shows the training value (solid, label ``train``) and, where recorded,
+    the validation value (dashed, ``val``) against the epoch; a dotted vertical line
+    marks ``best_epoch``. With ``grad_norm`` a last panel shows the global gradient
+    norm of every step on a log scale (spikes = exploding gradients).
+
+    Args:
+        history: a :class:`course_pkg.train.History` or its ``as_dict()``.
+        title: optional figure title.
+        grad_norm: add the per-step gradient-norm panel (if any norm was logged).
+
+    Returns:
+        matplotlib.figure.Figure: one Axes per panel, about 3.5 inches wide each.
+
+    Raises:
+        TypeError: if ``history`` is neither a History nor a dict.
+        ValueError: if it holds no training loss, or a validation list's length differs
+            from the training list's.
+    """
+    logs = history.as_dict() if hasattr(history, "as_dict") else history
+    if not isinstance(logs, dict):
+        raise TypeError(f"Expected a History or a dict from History.as_dict(), got {type(history).__name__}")
+    _check_title(title)
+    epochs = _epoch_logs(logs)
+    names = ["loss"] + [k for k in epochs if k != "loss" and not k.startswith("val_")]
+    norms = list(logs.get("grad_norm") or []) if grad_norm else []
+    panels = len(names) + (1 if norms else 0)
+    with mpl.rc_context(STYLE):
+        fig, axes = plt.subplots(1, panels, figsize=(min(3.5 * panels, 10.5), 2.6), layout="constrained",
+                                 squeeze=False)
+        for ax, name in zip(axes[0], names):
+            _curve_panel(ax, name, epochs, logs.get("best_epoch"))
+        if norms:
+            _norm_panel(axes[0][-1], norms)
+        if title is not None:
+            fig.suptitle(title)
+    return fig
+
+
+def _epoch_logs(logs):
+    """The per-epoch lists of a history dict, checked: ``{name: array}``."""
+    loss = logs.get("loss")
+    if not isinstance(loss, (list, tuple, np.ndarray)) or len(loss) == 0:
+        raise ValueError("Expected a history with a non-empty 'loss' list, got none")
+    out = {}
+    for name, values in logs.items():
+        if name in _STEP_KEYS or not isinstance(values, (list, tuple, np.ndarray)) or len(values) == 0:
+            continue
+        if len(values) != len(loss):
+            raise ValueError(f"Expected {name!r} to hold {len(loss)} values (one per epoch), got {len(values)}")
+        out[name] = np.asarray(values, dtype=np.float64)
+    return out
+
+
+def _curve_panel(ax, name, epochs, best_epoch):
+    x = np.arange(1, len(epochs["loss"]) + 1)
+    ax.plot(x, epochs[name], color=_SERIES["train"], label="train", gid="train")
+    if "val_" + name in epochs:
+        ax.plot(x, epochs["val_" + name], color=_SERIES["val"], linestyle="--", label="val", gid="val")
+    if best_epoch is not None:
+        ax.axvline(best_epoch, color=_SERIES["best"], linestyle=":", linewidth=1.2, gid="best")
+    ax.set_xlabel("epoch")
+    ax.set_title(name)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend()
+
+
+def _norm_panel(ax, norms):
+    ax.plot(np.arange(1, len(norms) + 1), norms, color=_CURVES[2], linewidth=1.0, gid="grad_norm")
+    ax.set_yscale("log")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("step")
+    ax.set_title("gradient norm")
+
+
+def hidden_state_heatmap(states, tokens=None, ax=None, title=None):
+    """The hidden states of one sequence as a heat map: units down, time steps across.
+
+    Colours are symmetric around 0 (blue negative, red positive) with the range
+    ``[-1, 1]`` for tanh states, widened if a value lies outside it (LSTM cell states).
+
+    Args:
+        states: ``(T, H)`` array or tensor, e.g. ``output[0]`` of a batch-first RNN.
+        tokens: optional ``T`` strings labelling the time steps.
+        ax: Axes to draw on; ``None`` creates a figure (7 x 2.6 inches).
+        title: optional axes title.
+
+    Returns:
+        matplotlib.figure.Figure: the figure, with one image (gid ``"states"``) of shape ``(H, T)``.
+
+    Raises:
+        ValueError: if ``states`` is not 2-D, empty, or not finite, or ``tokens`` has
+            another length than ``T``.
+        TypeError: on non-numeric states, tokens that are not strings, a bad ``ax`` or ``title``.
+    """
+    states = _float_array("states", states, (2,))
+    if tokens is not None:
+        tokens = _check_tokens(tokens)
+        if len(tokens) != states.shape[0]:
+            raise ValueError(f"Expected {states.shape[0]} tokens (states of shape {states.shape} are (T, H)), "
+                             f"got {len(tokens)}")
+    _check_title(title)
+    fig, ax = _plot_axes(ax, (7.0, 2.6))
+    v = max(1.0, float(np.abs(states).max()))
+    _heatmap(ax, states.T, "RdBu_r", -v, v, "states")
+    ax.set_xlabel("time step")
+    ax.set_ylabel("hidden unit")
+    if tokens is not None:
+        ax.set_xticks(range(len(tokens)), [_escape(t) for t in tokens])
+    if title is not None:
+        ax.set_title(title)
+    return fig
+
+
+def gradient_norm_vs_lag(norms, lags, labels=None, ax=None, title=None):
+    r"""Gradient norm against the lag :math:`k` on a log scale: vanishing falls, exploding climbs.
+
+    Plot, for instance, :math:`\|\partial L_T / \partial \mathbf{h}_{T-k}\|` for several
+    models or weight scales: an exponential decay or growth in :math:`k` is a straight
+    line on the log axis.
+
+    Args:
+        norms: one curve ``(L,)``, or ``C`` curves ``(C, L)`` (or a list of ``C``
+            length-``L`` sequences); values ``>= 0`` (zeros are not drawn on the log axis).
+        lags: the ``L`` lags (x values).
+        labels: ``C`` legend labels (``None``: no legend).
+        ax: Axes to draw on; ``None`` creates a figure (5 x 2.8 inches).
+        title: optional axes title.
+
+    Returns:
+        matplotlib.figure.Figure: one line per curve (gid ``"curve"``), y axis logarithmic.
+
+    Raises:
+        ValueError: on shapes that disagree, negative or non-finite norms, or a label
+            count other than ``C``.
+        TypeError: on labels that are not strings, a bad ``ax`` or ``title``.
+    """
+    norms = _float_array("norms", norms, (1, 2))
+    norms = norms[None] if norms.ndim == 1 else norms                         # (C, L)
+    lags = _float_array("lags", lags, (1,))
+    if lags.shape[0] != norms.shape[1]:
+        raise ValueError(f"Expected {norms.shape[1]} lags (norms of shape {norms.shape} are (C, L)), "
+                         f"got {lags.shape[0]}")
+    if (norms < 0).any():
+        raise ValueError(f"Expected norms >= 0, got min {norms.min():g}")
+    if labels is not None:
+        labels = _check_tokens(labels, "labels")
+        if len(labels) != norms.shape[0]:
+            raise ValueError(f"Expected {norms.shape[0]} labels (one per curve), got {len(labels)}")
+    _check_title(title)
+    fig, ax = _plot_axes(ax, (5.0, 2.8))
+    with mpl.rc_context(STYLE):
+        for c, curve in enumerate(norms):
+            label = None if labels is None else _escape(labels[c])
+            ax.plot(lags, np.where(curve > 0, curve, np.nan), marker="o", markersize=3,
+                    color=_CURVES[c % len(_CURVES)], label=label, gid="curve")
+        ax.set_yscale("log")
+        if np.allclose(lags, np.round(lags)):
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel("lag k (steps back)")
+        ax.set_ylabel("gradient norm")
+        if labels is not None:
+            ax.legend()
+    if title is not None:
+        ax.set_title(title)
+    return fig
+
+
+def activations(x_min=-4.0, x_max=4.0):
+    r"""tanh, sigmoid and ReLU (left) and their derivatives (right), on ``[x_min, x_max]``.
+
+    The derivative panel shows why gradients vanish: :math:`\sigma'(x) \le 1/4` and
+    :math:`\tanh'(x) \le 1` (both near 0 away from the origin), while ReLU passes 1 or 0.
+
+    Args:
+        x_min, x_max: the range of ``x`` (``x_min < x_max``).
+
+    Returns:
+        matplotlib.figure.Figure: two Axes, each with three lines (gids ``"tanh"``,
+        ``"sigmoid"``, ``"relu"``).
+
+    Raises:
+        ValueError: if ``x_min >= x_max`` or either is not finite.
+    """
+    if not (np.isfinite(x_min) and np.isfinite(x_max) and x_min < x_max):
+        raise ValueError(f"Expected finite x_min < x_max, got {x_min!r} and {x_max!r}")
+    x = np.linspace(x_min, x_max, 401)
+    sig = 1.0 / (1.0 + np.exp(-x))
+    curves = {"tanh": (np.tanh(x), 1.0 - np.tanh(x) ** 2), "sigmoid": (sig, sig * (1.0 - sig)),
+              "relu": (np.maximum(x, 0.0), (x > 0).astype(float))}
+    names = {"tanh": "tanh", "sigmoid": "sigmoid", "relu": "ReLU"}
+    with mpl.rc_context(STYLE):
+        fig, (left, right) = plt.subplots(1, 2, figsize=(7.0, 2.6), layout="constrained")
+        for c, (key, (f, df)) in enumerate(curves.items()):
+            left.plot(x, f, color=_CURVES[c], label=names[key], gid=key)
+            right.plot(x, df, color=_CURVES[c], label=names[key] + "'", gid=key)
+        left.set_ylim(-1.2, 2.0)
+        right.set_ylim(-0.1, 1.2)
+        right.axhline(0.25, color=_SERIES["baseline"], linestyle=":", linewidth=1.0, gid="quarter")
+        for ax, name in ((left, "activation"), (right, "derivative")):
+            ax.set_title(name)
+            ax.set_xlabel("x")
+            ax.legend(loc="upper left")
+    return fig
+
+
+def attention_heatmap(weights, src_tokens, tgt_tokens, ax=None, title=None):
+    """Attention weights as a heat map: one row per output token, one column per source token.
+
+    Args:
+        weights: ``(T_out, T_in)`` in ``[0, 1]``, e.g. ``model.attention_weights[0]``
+            of a :class:`~course_pkg.seq2seq.Seq2Seq` (trimmed to the real lengths).
+        src_tokens: the ``T_in`` source tokens (x axis).
+        tgt_tokens: the ``T_out`` output tokens (y axis).
+        ax: Axes to draw on; ``None`` creates a figure sized to the matrix.
+        title: optional axes title.
+
+    Returns:
+        matplotlib.figure.Figure: one image (gid ``"attention"``) with the tokens as tick labels.
+
+    Raises:
+        ValueError: if ``weights`` is not 2-D, has values outside ``[0, 1]``, or its
+            shape differs from ``(len(tgt_tokens), len(src_tokens))``.
+        TypeError: on tokens that are not strings, a bad ``ax`` or ``title``.
+    """
+    weights = _float_array("weights", weights, (2,))
+    src, tgt = _check_tokens(src_tokens, "src_tokens"), _check_tokens(tgt_tokens, "tgt_tokens")
+    if weights.shape != (len(tgt), len(src)):
+        raise ValueError(f"Expected weights of shape ({len(tgt)}, {len(src)}) (T_out = len(tgt_tokens), "
+                         f"T_in = len(src_tokens)), got {weights.shape}")
+    if weights.min() < -1e-6 or weights.max() > 1 + 1e-6:
+        raise ValueError(f"Expected weights in [0, 1], got min {weights.min():g} and max {weights.max():g}")
+    _check_title(title)
+    size = (min(1.6 + 0.45 * len(src), 9.0), min(0.9 + 0.35 * len(tgt), 7.0))
+    fig, ax = _plot_axes(ax, size)
+    _heatmap(ax, weights, "Blues", 0.0, 1.0, "attention")
+    ax.set_xticks(range(len(src)), [_escape(t) for t in src], rotation=45, ha="right")
+    ax.set_yticks(range(len(tgt)), [_escape(t) for t in tgt])
+    ax.set_xlabel("source")
+    ax.set_ylabel("output")
+    if title is not None:
+        ax.set_title(title)
+    return fig
+
+
+def _series(name, x):
+    """A 1-D series; ``(T, 1)`` is accepted and flattened."""
+    arr = _float_array(name, x, (1, 2))
+    if arr.ndim == 2:
+        if arr.shape[1] != 1:
+            raise ValueError(f"Expected {name} of shape (T,) or (T, 1), got {arr.shape}")
+        arr = arr[:, 0]
+    return arr
+
+
+def forecast(truth, prediction, baseline=None, ax=None, title=None):
+    """A time series and its forecast (and a baseline forecast, e.g. "repeat the last value").
+
+    ``prediction`` and ``baseline`` cover the *last* steps of ``truth``: a shorter
+    forecast is drawn from where it starts (a dotted line marks that step), so the
+    history before it stays visible.
+
+    Args:
+        truth: the observed series, ``(T,)`` or ``(T, 1)``.
+        prediction: the model's forecast, ``(P,)`` or ``(P, 1)`` with ``P <= T``.
+        baseline: optional baseline forecast, ``(B,)`` or ``(B, 1)`` with ``B <= T``.
+        ax: Axes to draw on; ``None`` creates a figure (7 x 2.6 inches).
+        title: optional axes title.
+
+    Returns:
+        matplotlib.figure.Figure: lines with gids ``"truth"``, ``"prediction"`` (and ``"baseline"``).
+
+    Raises:
+        ValueError: on arrays that are not 1-D series, not finite, or longer than ``truth``.
+        TypeError: on non-numeric input, a bad ``ax`` or ``title``.
+    """
+    truth, pred = _series("truth", truth), _series("prediction", prediction)
+    base = None if baseline is None else _series("baseline", baseline)
+    for name, arr in (("prediction", pred), ("baseline", base)):
+        if arr is not None and len(arr) > len(truth):
+            raise ValueError(f"Expected {name} of at most {len(truth)} steps (truth's length), got {len(arr)}")
+    _check_title(title)
+    fig, ax = _plot_axes(ax, (7.0, 2.6))
+    T = len(truth)
+    with mpl.rc_context(STYLE):
+        ax.plot(np.arange(T), truth, color="#000000", linewidth=1.4, label="truth", gid="truth")
+        if base is not None:
+            ax.plot(np.arange(T - len(base), T), base, color=_SERIES["baseline"], linestyle=":",
+                    label="baseline", gid="baseline")
+        ax.plot(np.arange(T - len(pred), T), pred, color=_SERIES["val"], linestyle="--",
+                label="prediction", gid="prediction")
+        if len(pred) < T:
+            ax.axvline(T - len(pred) - 0.5, color=_SERIES["best"], linestyle=":", linewidth=1.0,
+                       gid="forecast_start")
+        ax.set_xlabel("time step")
+        ax.legend()
+    if title is not None:
+        ax.set_title(title)
+    return fig
+
+
+def confusion_matrix(cm, labels, ax=None, title=None):
+    """A confusion matrix with its counts written in the cells (rows true, columns predicted).
+
+    Args:
+        cm: ``(K, K)`` counts ``>= 0`` (or rates), e.g. from
+            :func:`course_pkg.metrics.confusion_matrix`.
+        labels: the ``K`` class names.
+        ax: Axes to draw on; ``None`` creates a figure sized to ``K``.
+        title: optional axes title.
+
+    Returns:
+        matplotlib.figure.Figure: one image (gid ``"cm"``) and ``K * K`` texts (gid ``"count"``).
+
+    Raises:
+        ValueError: if ``cm`` is not square, has negative or non-finite entries, or
+            ``len(labels) != K``.
+        TypeError: on labels that are not strings, a bad ``ax`` or ``title``.
+    """
+    matrix = _float_array("cm", cm, (2,))
+    labels = _check_tokens(labels, "labels")
+    if matrix.shape[0] != matrix.shape[1]:
+        raise ValueError(f"Expected a square (K, K) matrix, got shape {matrix.shape}")
+    if len(labels) != matrix.shape[0]:
+        raise ValueError(f"Expected {matrix.shape[0]} labels (cm is {matrix.shape}), got {len(labels)}")
+    if (matrix < 0).any():
+        raise ValueError(f"Expected counts >= 0, got min {matrix.min():g}")
+    _check_title(title)
+    K = len(labels)
+    fig, ax = _plot_axes(ax, (min(1.8 + 0.55 * K, 8.0), min(1.3 + 0.5 * K, 7.0)))
+    top = float(matrix.max()) or 1.0
+    _heatmap(ax, matrix, "Blues", 0.0, top, "cm")
+    integral = np.allclose(matrix, np.round(matrix))
+    for (i, j), value in np.ndenumerate(matrix):
+        text = ax.text(j, i, f"{int(round(value))}" if integral else f"{value:.2f}", ha="center", va="center",
+                       fontsize=9, color="white" if value > top / 2 else "black")
+        text.set_gid("count")
+    ax.set_xticks(range(K), [_escape(t) for t in labels], rotation=45 if K > 4 else 0,
+                  ha="right" if K > 4 else "center")
+    ax.set_yticks(range(K), [_escape(t) for t in labels])
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    if title is not None:
+        ax.set_title(title)
     return fig

@@ -189,3 +189,19 @@ def test_composites_reject_a_non_rnn():
         SequenceTagger(Linear(2, 3), 4)
     with pytest.raises(ValueError, match="Expected a unidirectional, batch_first rnn"):
         SequenceGenerator(cp.GRU(3, 4), 2, 5)
+
+
+@pytest.mark.parametrize("cls", [SequenceTagger, SequenceClassifier])
+def test_token_inputs_through_an_embedding(cls):
+    rng = np.random.default_rng(7)
+    net = cls(cp.GRU(3, 4, bidirectional=True, batch_first=True, dtype="float64", seed=0), 2,
+              vocab_size=6, seed=1)
+    assert list(net.state_dict())[0] == "embed.weight"
+    tokens, lengths = np.array([[1, 2, 3, 4], [5, 1, 0, 0]]), np.array([4, 2])
+    run = lambda: net(tokens, lengths)
+    dl = rng.standard_normal(run().shape)
+    dx, grads = net.backward(dl)
+    assert dx is None and np.all(grads["embed.weight"][0] == 0)          # padding row stays fixed
+    params = {k: v for k, v in net.state_dict().items() if k != "embed.weight"}
+    check_gradients(run, {"rows": net.state_dict()["embed.weight"][1:], **params},
+                    {"rows": grads["embed.weight"][1:], **{k: grads[k] for k in params}}, dout=dl, tol=1e-7)
