@@ -9,14 +9,20 @@ STAMP := $(VENV)/.installed
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
+# One BLAS thread for tests, notebooks and the lab: the course's matrices are small, and
+# OpenBLAS threads that spin beside torch's (or another process) slow them down many times.
+# `make bench` sets threads itself (--threads).
+test execute lab exercises: export OPENBLAS_NUM_THREADS := 1
+test execute lab exercises: export OMP_NUM_THREADS := 1
 
-.PHONY: help setup book test lab execute exercises clean
+.PHONY: help setup book test bench lab execute exercises clean
 .DEFAULT_GOAL := help
 
 
 help:
 	@echo "make book       build the HTML book (creates .venv first)"
 	@echo "make test       every test: unit, strict nbval on notebooks/ and solutions/, exercises, grading"
+	@echo "make bench      time RNN, LSTM and GRU (NumPy and torch back-ends) against torch.nn"
 	@echo "make lab        JupyterLab at the repository root"
 	@echo "make execute    re-execute the chapter and solution notebooks in place (refresh stored outputs)"
 	@echo "make exercises  regenerate exercises/ from solutions/"
@@ -36,6 +42,9 @@ book: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest tests notebooks solutions exercises $(NBVAL)
+
+bench: $(STAMP)
+	$(PY) -m course_pkg.bench
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --notebook-dir=.

@@ -178,6 +178,7 @@ class Attention(ModuleBase):
             self._init_uniform([("v", (A,))], 1.0 / math.sqrt(A))
 
     def forward(self, query, keys, values=None, mask=None):
+        """Attend: ``-> (context, weights)``; see the class docstring for shapes."""
         values = keys if values is None else values
         single = query.ndim == 2
         q = query[:, None] if single else query                       # (N, T, Hq)

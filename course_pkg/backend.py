@@ -1,6 +1,6 @@
 """Array back-ends: one set of equations, run on NumPy or on PyTorch.
 
-Every model function in :mod:`course_pkg` is written once, over an *array namespace*
+Every model function in ``course_pkg`` is written once, over an *array namespace*
 ``xp`` that is either :mod:`numpy` or :mod:`torch`. This module picks the namespace
 of an array, smooths over the few calls whose spelling differs between the two
 libraries, checks dtypes, and resolves devices. PyTorch is imported only when the
@@ -105,8 +105,12 @@ def to_numpy(array):
 
 
 def sigmoid(a):
-    """Logistic sigmoid, written with tanh so it cannot overflow: ``(1 + tanh(a/2)) / 2``."""
-    return 0.5 * (namespace(a).tanh(0.5 * a) + 1.0)
+    """Logistic sigmoid. NumPy has none, so it is written with tanh, which cannot
+    overflow: ``(1 + tanh(a/2)) / 2``; torch's own ``sigmoid`` is one fused operation
+    (its ``tanh`` alone costs more than that, on the CPU)."""
+    if namespace(a) is np:
+        return 0.5 * (np.tanh(0.5 * a) + 1.0)
+    return a.sigmoid()
 
 
 def max_last(x):
@@ -150,3 +154,13 @@ def zeros_like(x, shape):
     if namespace(x) is np:
         return np.zeros(shape, dtype=x.dtype)
     return torch_module().zeros(shape, dtype=x.dtype, device=x.device)
+
+
+def contiguous(x):
+    """``x`` as one contiguous block in row-major order (a copy only if it is not already)."""
+    return np.ascontiguousarray(x) if namespace(x) is np else x.contiguous()
+
+
+def clone(x):
+    """A copy of ``x`` that shares no memory with it."""
+    return x.copy() if namespace(x) is np else x.clone()

@@ -22,7 +22,11 @@ from .layers import CellBase, RNNBase
 
 
 def gru_core_forward(xw, hw, state):
-    """Element-wise core: gates from ``xw, hw`` ``(N, 3H)``, then the new ``h``."""
+    """Element-wise core: gates from ``xw, hw`` ``(N, 3H)``, then the new ``h``.
+
+    ``r`` multiplies ``hw``'s last block, ``W_hn h + b_hn``, so ``b_hh`` must stay in
+    ``hw``: unlike the RNN and LSTM cores this one is not marked ``fold_bias_hh``.
+    """
     (h_prev,) = state
     H = xw.shape[1] // 3
     r = sigmoid(xw[:, :H] + hw[:, :H])                     # (N, H)

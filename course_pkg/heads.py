@@ -1,7 +1,7 @@
 r"""Output layers and the sequence topologies built from a recurrent layer.
 
 ``Linear`` and ``Embedding`` mirror :class:`torch.nn.Linear` and :class:`torch.nn.Embedding`
-(names, shapes, initialisation) and add an explicit :meth:`backward`. The topologies,
+(names, shapes, initialisation) and add an explicit ``backward``. The topologies,
 named by input and output length as in chapter 1:
 
 - :class:`SequenceTagger`, N vs N: a label per step, :math:`\mathbf{y}_t = W \mathbf{h}_t + \mathbf{b}`;
@@ -50,6 +50,7 @@ class Linear(ModuleBase):
         self._init_uniform(shapes, 1.0 / math.sqrt(in_features))
 
     def forward(self, x):
+        """``x (..., in) -> y (..., out)``."""
         if x.shape[-1] != self.in_features:
             raise ValueError(f"Expected x.shape[-1] == in_features = {self.in_features}, got {x.shape[-1]}")
         self._cache = x
@@ -92,6 +93,7 @@ class Embedding(ModuleBase):
         self._params["weight"] = self._to_backend(weight)
 
     def forward(self, index):
+        """Integer ids of any shape ``S`` -> vectors ``S + (E,)``."""
         idx = B.to_numpy(index)
         if not np.issubdtype(idx.dtype, np.integer):
             raise TypeError(f"Expected integer indices, got {idx.dtype}")
@@ -172,7 +174,7 @@ class SequenceTagger(_Composite):
         return self.head(out)                                     # (N, T, K)
 
     def backward(self, dlogits):
-        """``dlogits -> (dx, grads)``, ``grads`` keyed like :meth:`state_dict` (``dx`` is None with an embedding)."""
+        """``dlogits -> (dx, grads)``, ``grads`` keyed like :meth:`~course_pkg.layers.ModuleBase.state_dict` (``dx`` is None with an embedding)."""
         dout, g_head = self.head.backward(dlogits)
         dx, _, g_rnn = self.rnn.backward(dout)
         return self._inputs_backward(dx, {"head": g_head, "rnn": g_rnn})

@@ -28,7 +28,7 @@ def _check_size(name, value, minimum=1):
 class ModuleBase:
     """Parameters and sub-modules in ordered dicts, torch.nn-style ``state_dict``, devices, modes.
 
-    Keyword arguments shared by every module:
+    Keyword Args:
         backend: ``"numpy"`` or ``"torch"``.
         device: torch device for the torch back-end (``None`` = CPU).
         dtype: ``"float32"`` (default) or ``"float64"``, or a NumPy/torch dtype.
@@ -121,7 +121,7 @@ class ModuleBase:
                 old[...] = new
 
     def gather_grads(self, own, children):
-        """Merge this module's gradients and its children's into one dict keyed like :meth:`state_dict`.
+        """Merge this module's gradients and its children's into one dict keyed like :meth:`~course_pkg.layers.ModuleBase.state_dict`.
 
         Args:
             own: ``{name: gradient}`` of this module's own parameters.
@@ -240,7 +240,7 @@ class CellBase(ModuleBase):
 
         ``grad_state`` is the gradient of the next state (``dh'``, or ``dh', dc'`` for the
         LSTM cell), shaped like the forward's return value; ``grads`` is keyed like
-        :meth:`state_dict`.
+        :meth:`~course_pkg.layers.ModuleBase.state_dict`.
 
         Raises:
             RuntimeError: if :meth:`forward` has not been called.
@@ -274,7 +274,8 @@ class RNNBase(ModuleBase):
     """
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
-                 dropout=0.0, bidirectional=False, **kwargs):
+                 dropout=0.0, bidirectional=False, explicit_backward=True, **kwargs):
+        self.explicit_backward = bool(explicit_backward)
         self.input_size = _check_size("input_size", input_size)
         self.hidden_size = _check_size("hidden_size", hidden_size)
         self.num_layers = _check_size("num_layers", num_layers)
@@ -404,10 +405,8 @@ class RNNBase(ModuleBase):
             outs = []
             for direction in range(self.num_directions):
                 i = layer * self.num_directions + direction
-                out, state_T, cache = scan.scan_forward(
-                    self.core_forward, layer_in, tuple(s[i] for s in state0),
-                    self._cell_params(layer, direction), reverse=direction == 1, mask=mask,
-                    **self._core_opts())
+                out, state_T, cache = self._scan(layer_in, tuple(s[i] for s in state0),
+                                                 self._cell_params(layer, direction), direction == 1, mask)
                 outs.append(out)                         # (N, T, H)
                 finals.append(state_T)
                 caches.append(cache)
@@ -419,6 +418,16 @@ class RNNBase(ModuleBase):
         h_n = tuple(B.stack([f[k] for f in finals], 0) for k in range(self.n_states))  # (L*dirs, N, H)
         self._cache = (caches, masks, batched, tuple(layer_in.shape))
         return self._to_layout(layer_in, batched), self._pack_state(h_n, batched)
+
+    def _scan(self, x, state0, params, reverse, mask):
+        """One layer and direction: :func:`~course_pkg.scan.scan_forward`, or on the torch
+        back-end, when autograd is recording and ``explicit_backward`` is set, the same scan
+        as one autograd node whose backward is :func:`~course_pkg.scan.scan_backward`."""
+        if self.backend == "torch" and self.explicit_backward and B.torch_module().is_grad_enabled():
+            return scan.scan_autograd(self.core_forward, self.core_backward, x, state0, params,
+                                      reverse=reverse, mask=mask, **self._core_opts())
+        return scan.scan_forward(self.core_forward, x, state0, params, reverse=reverse, mask=mask,
+                                 **self._core_opts())
 
     def _length_mask(self, lengths, N, T, batched):
         if not batched:
@@ -461,7 +470,7 @@ class RNNBase(ModuleBase):
         Returns:
             ``(grad_input, grad_hx, grads)``: ``grad_input`` shaped like ``input``,
             ``grad_hx`` shaped like ``hx`` (a tuple ``(dh_0, dc_0)`` for the LSTM), and
-            ``grads`` keyed like :meth:`state_dict`. ``grads`` is also kept in ``self.grads``.
+            ``grads`` keyed like :meth:`~course_pkg.layers.ModuleBase.state_dict`. ``grads`` is also kept in ``self.grads``.
 
         Raises:
             RuntimeError: if :meth:`forward` has not been called.

@@ -23,8 +23,12 @@ from .backend import concat, namespace, sigmoid
 from .layers import CellBase, RNNBase
 
 
+@scan.core(fold_bias_hh=True)
 def lstm_core_forward(xw, hw, state):
-    """Element-wise core: gates from ``a = xw + hw`` ``(N, 4H)``, then the new ``(h, c)``."""
+    """Element-wise core: gates from ``a = xw + hw`` ``(N, 4H)``, then the new ``(h, c)``.
+
+    Only the sum ``xw + hw`` is used, so the scan may fold ``b_hh`` into ``xw``.
+    """
     tanh = namespace(xw).tanh
     h_prev, c_prev = state
     a = xw + hw                                            # (N, 4H) pre-activations
@@ -115,7 +119,7 @@ class LSTMCell(CellBase):
 
     Inputs: ``input`` ``(N, D)`` or ``(D,)``; ``hx = (h, c)``, each ``(N, H)`` or ``(H,)``, zeros if omitted.
 
-    Returns: ``(h', c')``, each ``(N, H)`` or ``(H,)``; :meth:`backward` takes ``(dh', dc')``.
+    Returns: ``(h', c')``, each ``(N, H)`` or ``(H,)``; :meth:`~course_pkg.layers.CellBase.backward` takes ``(dh', dc')``.
     """
 
     gates, n_states = 4, 2
@@ -132,7 +136,7 @@ class LSTM(RNNBase):
     ``(num_layers * num_directions, N, H)`` (or ``(·, H)`` unbatched), zeros if omitted.
 
     Returns: ``output, (h_n, c_n)``; ``output`` as for :class:`~course_pkg.rnn.RNN`,
-    ``h_n`` and ``c_n`` shaped like ``h_0``. :meth:`backward` takes
+    ``h_n`` and ``c_n`` shaped like ``h_0``. :meth:`~course_pkg.layers.RNNBase.backward` takes
     ``(grad_output, grad_h_n=None, grad_c_n=None)`` and returns ``grad_hx = (dh_0, dc_0)``.
 
     Raises:

@@ -33,8 +33,12 @@ def check_nonlinearity(nonlinearity):
     return nonlinearity
 
 
+@scan.core(fold_bias_hh=True)
 def rnn_core_forward(xw, hw, state, nonlinearity="tanh"):
-    """Element-wise core: ``h_next = f(xw + hw)``; ``xw, hw`` of shape ``(N, H)``."""
+    """Element-wise core: ``h_next = f(xw + hw)``; ``xw, hw`` of shape ``(N, H)``.
+
+    Only the sum ``xw + hw`` is used, so the scan may fold ``b_hh`` into ``xw``.
+    """
     a = xw + hw                                            # (N, H) pre-activation
     h_next = namespace(a).tanh(a) if nonlinearity == "tanh" else a * (a > 0)
     return (h_next,), (h_next, nonlinearity)
@@ -182,7 +186,12 @@ class RNN(RNNBase):
             ``hx`` and ``h_n`` are always ``(num_layers * num_directions, N, H)``.
         dropout: dropout probability on the outputs of every layer but the last.
         bidirectional: add a reverse-time direction per layer (parameters ``*_reverse``).
-        backend: ``"numpy"`` (explicit :meth:`backward`) or ``"torch"`` (autograd).
+        backend: ``"numpy"`` (explicit :meth:`~course_pkg.layers.RNNBase.backward`) or ``"torch"`` (autograd).
+        explicit_backward: torch back-end: if ``True`` (default), autograd runs the
+            hand-written BPTT (:func:`~course_pkg.scan.scan_backward`) as one graph node per
+            layer and direction; if ``False``, it records and differentiates every operation
+            of the forward pass (slower: an independent check of the hand-written backward;
+            needed for second derivatives, ``create_graph=True``).
         device: torch device (``"cpu"``, ``"cuda"``); torch back-end only.
         dtype: ``"float32"`` (default, as torch.nn) or ``"float64"``.
         seed: seed of the generator behind initialisation and dropout.

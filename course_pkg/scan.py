@@ -17,16 +17,44 @@ family supplies two functions,
 where states are tuples (``(h,)``, or ``(h, c)`` for the LSTM) and ``dstate_direct``
 holds the gradient reaching ``state`` other than through ``a_h`` (``None`` for none).
 This module owns everything else: the matrix products, their gradients, and the
-loop over time. Because the input projection does not depend on the previous state
-it is hoisted out of the loop as one ``(N*T, D) @ (D, G*H)`` product, and so are the
-weight gradients in the backward pass.
+loop over time.
 
-Arrays are batch-first, ``(N, T, D)``; every function runs on NumPy arrays and on
-torch tensors alike (see :mod:`course_pkg.backend`).
+What makes the loop fast (see the performance appendix of the book):
+
+* **Hoisting.** The input projection does not depend on the previous state, so it is
+  one ``(T*N, D) @ (D, G*H)`` product before the loop; in the backward pass ``dx`` and
+  both weight gradients are likewise one product each after the loop. Only
+  ``h_{t-1} W_hh^T`` (forward) and ``da_t W_hh`` (backward) stay inside it.
+* **Time-major inside.** Inside the scan arrays are ``(T, N, ·)``, so the slice of
+  step ``t`` is one contiguous block, and the per-step results are stacked once, in
+  time order (once in all for the RNN and LSTM, whose ``dxw`` is ``dhw``).
+* **Contiguous** ``W_hh^T``, transposed once per sequence rather than read transposed
+  at every step.
+* **Folded biases.** Where the core only ever uses ``a_x + a_h`` (the RNN and the
+  LSTM, marked with the :func:`core` decorator), ``b_hh`` is added into the hoisted
+  projection once instead of at every step. The GRU cannot: its reset gate
+  multiplies ``W_hn h + b_hn``.
+
+Arrays are batch-first, ``(N, T, D)``, at the interface; every function runs on NumPy
+arrays and on torch tensors alike (see :mod:`course_pkg.backend`).
 """
 from __future__ import annotations
 
-from .backend import stack, zeros_like
+from .backend import clone, contiguous, stack, torch_module, zeros_like
+
+
+def core(fold_bias_hh=False):
+    """Decorator for a family's ``core_forward``: declare what the scan may do with it.
+
+    Args:
+        fold_bias_hh: ``True`` if the core uses ``xw`` and ``hw`` only through their sum,
+            so that the scan may add ``b_hh`` to ``xw`` (once, in the hoisted projection)
+            instead of to ``hw`` at every step. ``False``, the default, is always correct.
+    """
+    def mark(core_forward):
+        core_forward.fold_bias_hh = bool(fold_bias_hh)
+        return core_forward
+    return mark
 
 
 def linear(x, weight, bias=None):
@@ -154,14 +182,23 @@ def scan_forward(core_forward, x, state0, params, reverse=False, mask=None, **op
         every ``t``, ``state_T`` the state after the last processed step.
     """
     N, T, D = x.shape
-    xw = linear(x, params["weight_ih"], params.get("bias_ih"))    # (N, T, G*H), hoisted
-    W_hh, b_hh = params["weight_hh"], params.get("bias_hh")
+    b_x, b_h = params.get("bias_ih"), params.get("bias_hh")       # added to xw and to hw
+    if b_x is not None and getattr(core_forward, "fold_bias_hh", False):
+        b_x, b_h = b_x + b_h, None                                # the core only uses xw + hw
+    x_tm = contiguous(x.swapaxes(0, 1))                           # (T, N, D), time-major
+    xw = x_tm.reshape(T * N, D) @ params["weight_ih"].T           # hoisted: one product for all steps
+    if b_x is not None:
+        xw += b_x
+    xw = xw.reshape(T, N, -1)                                     # (T, N, G*H)
+    W_hhT = contiguous(params["weight_hh"].T)                     # (H, G*H), transposed once
     steps = range(T - 1, -1, -1) if reverse else range(T)
     state, h_prev, core_caches, hs = state0, [], [], []
     for t in steps:
         h_prev.append(state[0])
-        hw = linear(state[0], W_hh, b_hh)                         # (N, G*H)
-        new, core_cache = core_forward(xw[:, t], hw, state, **opts)
+        hw = state[0] @ W_hhT                                     # (N, G*H), the only product per step
+        if b_h is not None:
+            hw = hw + b_h
+        new, core_cache = core_forward(xw[t], hw, state, **opts)
         core_caches.append(core_cache)
         if mask is None:
             state = new
@@ -170,10 +207,11 @@ def scan_forward(core_forward, x, state0, params, reverse=False, mask=None, **op
             m = mask[:, t, None]                                  # (N, 1)
             state = tuple(m * a + (1 - m) * b for a, b in zip(new, state))
             hs.append(m * new[0])
-    if reverse:
-        hs.reverse()
-    out = stack(hs, 1)                                            # (N, T, H)
-    return out, state, (x, params, list(steps), h_prev, core_caches, mask)
+    if reverse:                                                   # store everything in time order
+        for per_step in (hs, h_prev, core_caches):
+            per_step.reverse()
+    out = stack(hs, 0).swapaxes(0, 1)                             # (N, T, H)
+    return out, state, (x_tm, params, reverse, h_prev, core_caches, mask)
 
 
 def scan_backward(core_backward, dout, dstate_T, cache):
@@ -189,25 +227,79 @@ def scan_backward(core_backward, dout, dstate_T, cache):
         ``(dx, dstate0, grads)``: ``dx`` of shape ``(N, T, D)``, ``dstate0`` a tuple
         like ``state0``, ``grads`` keyed like ``params``.
     """
-    x, params, steps, h_prev, core_caches, mask = cache
+    x_tm, params, reverse, h_prev, core_caches, mask = cache
+    T, N, D = x_tm.shape
     has_bias = "bias_ih" in params
-    W_hh = params["weight_hh"]
+    W_hh = params["weight_hh"]                                    # (G*H, H)
+    dout = dout.swapaxes(0, 1)                                    # (T, N, H)
     dstate = tuple(zeros_like(h_prev[0], h_prev[0].shape) if d is None else d for d in dstate_T)
-    dxw, dhw = [None] * len(steps), [None] * len(steps)
-    for k in range(len(steps) - 1, -1, -1):
-        t = steps[k]
+    dxw, dhw = [None] * T, [None] * T                             # per time step, (N, G*H) each
+    for t in (range(T) if reverse else range(T - 1, -1, -1)):     # the forward's steps, last first
         if mask is None:
-            dnew, passed = (dstate[0] + dout[:, t],) + dstate[1:], None
+            dnew, passed = (dstate[0] + dout[t],) + dstate[1:], None
         else:
             m = mask[:, t, None]                                  # (N, 1)
-            dnew = (m * (dstate[0] + dout[:, t]),) + tuple(m * d for d in dstate[1:])
+            dnew = (m * (dstate[0] + dout[t]),) + tuple(m * d for d in dstate[1:])
             passed = tuple((1 - m) * d for d in dstate)           # padded rows skip the cell
-        dxw[t], dhw[k], direct = core_backward(dnew, core_caches[k])
-        dstate = _add_direct(dhw[k] @ W_hh, direct)               # (N, H) each
+        dxw[t], dhw[t], direct = core_backward(dnew, core_caches[t])
+        dstate = _add_direct(dhw[t] @ W_hh, direct)               # (N, H) each
         if passed is not None:
             dstate = tuple(a if b is None else a + b for a, b in zip(dstate, passed))
-    dXW = stack(dxw, 1)                                           # (N, T, G*H), time order
-    dHW = stack(dhw, 1)                                           # (N, T, G*H), step order
-    dx, grads = linear_backward(dXW, x, params["weight_ih"], "ih", has_bias)
-    grads.update(weight_grads(dHW, stack(h_prev, 1), "hh", has_bias))
+    shared = dxw[0] is dhw[0]                                     # RNN, LSTM: the same array
+    dXW2 = stack(dxw, 0).reshape(T * N, -1)                       # (T*N, G*H), time order
+    dHW2 = dXW2 if shared else stack(dhw, 0).reshape(T * N, -1)
+    dx = (dXW2 @ params["weight_ih"]).reshape(T, N, D).swapaxes(0, 1)   # (N, T, D)
+    grads = {"weight_ih": dXW2.T @ x_tm.reshape(T * N, D),
+             "weight_hh": dHW2.T @ stack(h_prev, 0).reshape(T * N, -1)}
+    if has_bias:
+        grads["bias_ih"] = dXW2.sum(0)
+        grads["bias_hh"] = clone(grads["bias_ih"]) if shared else dHW2.sum(0)   # never aliased
     return dx, dstate, grads
+
+
+def scan_autograd(core_forward, core_backward, x, state0, params, reverse=False, mask=None, **opts):
+    """:func:`scan_forward` for torch tensors, as one autograd node whose backward is
+    :func:`scan_backward`.
+
+    Eager autograd would record every small operation of every step (about twenty
+    per step for the LSTM) and replay them one by one; here the forward runs without
+    recording and autograd calls the hand-written backward instead. The equations
+    are the same; only who drives the backward pass differs.
+
+    Returns ``(out, state_T, cache)`` like :func:`scan_forward`.
+    """
+    keys = list(params)
+    holder = []
+    outputs = _scan_function().apply(core_forward, core_backward, opts, reverse, mask, keys, holder,
+                                     x, *state0, *(params[k] for k in keys))
+    out, state_T = outputs[0], tuple(outputs[1:])
+    return out.swapaxes(0, 1), state_T, holder[0]
+
+
+_SCAN_FUNCTION = []
+
+
+def _scan_function():
+    """The ``torch.autograd.Function`` behind :func:`scan_autograd` (built on first use)."""
+    if _SCAN_FUNCTION:
+        return _SCAN_FUNCTION[0]
+    torch = torch_module()
+
+    class ScanFunction(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, core_forward, core_backward, opts, reverse, mask, keys, holder, x, *tensors):
+            n_states = len(tensors) - len(keys)
+            state0, params = tensors[:n_states], dict(zip(keys, tensors[n_states:]))
+            out, state_T, cache = scan_forward(core_forward, x, state0, params, reverse, mask, **opts)
+            holder.append(cache)
+            ctx.core_backward, ctx.keys, ctx.cache = core_backward, keys, cache
+            return (out.swapaxes(0, 1).contiguous(),) + tuple(state_T)   # out time-major (T, N, H)
+
+        @staticmethod
+        @torch.autograd.function.once_differentiable   # the cache is constant: no double backward
+        def backward(ctx, dout, *dstate_T):
+            dx, dstate0, grads = scan_backward(ctx.core_backward, dout.swapaxes(0, 1), dstate_T, ctx.cache)
+            return (None,) * 7 + (dx,) + tuple(dstate0) + tuple(grads[k] for k in ctx.keys)
+
+    _SCAN_FUNCTION.append(ScanFunction)
+    return ScanFunction

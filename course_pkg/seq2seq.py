@@ -137,7 +137,7 @@ class Seq2Seq(ModuleBase):
     def backward(self, dlogits):
         """Gradients of the last :meth:`forward` from ``dlogits (N, T, V)``: ``-> grads``.
 
-        ``grads`` is keyed like :meth:`state_dict` (and kept in ``self.grads``).
+        ``grads`` is keyed like :meth:`~course_pkg.layers.ModuleBase.state_dict` (and kept in ``self.grads``).
         """
         enc_shape = self._cache
         h_shape, s0 = self._enc

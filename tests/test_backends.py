@@ -23,10 +23,12 @@ def test_same_seed_same_weights_on_both_backends():
         np.testing.assert_array_equal(a, b.detach().numpy())
 
 
+@pytest.mark.parametrize("explicit_backward", [True, False], ids=["scan-function", "eager-autograd"])
 @pytest.mark.parametrize("family, kwargs", [("RNN", {"nonlinearity": "tanh"}),
                                             ("RNN", {"nonlinearity": "relu"}), ("LSTM", {}), ("GRU", {})])
-def test_torch_backend_autograd_equals_numpy_backward(family, kwargs):
-    np_rnn, t_rnn = pair(family=family, **kwargs)
+def test_torch_backend_autograd_equals_numpy_backward(family, kwargs, explicit_backward):
+    """Both torch paths: the scan as one autograd node (the default) and every op recorded."""
+    np_rnn, t_rnn = pair(family=family, explicit_backward=explicit_backward, **kwargs)
     rng = np.random.default_rng(0)
     n_states = 2 if family == "LSTM" else 1
     x, h0 = rng.standard_normal((5, 2, 3)), [rng.standard_normal((4, 2, 4)) for _ in range(n_states)]
@@ -53,8 +55,8 @@ def test_torch_backend_autograd_equals_numpy_backward(family, kwargs):
 
 @pytest.mark.parametrize("family", ["RNN", "LSTM", "GRU"])
 def test_explicit_backward_runs_on_torch_tensors_and_equals_autograd(family):
-    """The hand-written BPTT is backend-neutral, so autograd can check it directly."""
-    _, t_rnn = pair(seed=1, family=family)
+    """The hand-written BPTT is backend-neutral, so autograd (recording every op) can check it directly."""
+    _, t_rnn = pair(seed=1, family=family, explicit_backward=False)
     x = torch.randn(4, 2, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
     out, h_n = t_rnn(x)
     g_out = torch.ones_like(out)
