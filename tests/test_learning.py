@@ -45,14 +45,16 @@ def test_gated_cells_solve_the_adding_problem(family, epochs, adding):
 
 
 def test_vanilla_rnn_fails_the_adding_problem(adding):
-    """Measured: the tanh RNN of the same size stays at 0.166-0.22 through 8 epochs (the
-    LSTM's budget), seeds 0-2: no better than predicting the mean."""
+    """Measured: the tanh RNN of the same size ends at 0.170 after 8 epochs (the LSTM's
+    budget) and stayed within 0.166-0.22 in every epoch for seeds 0-2: no better than
+    predicting the mean."""
     assert adding_mse("RNN", 8, adding) > 0.1
 
 
 # -- seq2seq with attention: dates in unseen formats ----------------------------------------------------
 def test_date_translation_generalises_to_held_out_formats():
-    """Measured: 99.8% exact match on the three held-out formats (dmy_dash 99.4%, the others 100%)."""
+    """Measured: 99.6% exact match on the three held-out formats (weekday_month_d_y 98.8%, the
+    others 100%). With "5/3/24" (dmy_short) held out instead, only 13-15% were right."""
     d = data.load("dates", seed=0, split="formats")
     model = Seq2Seq(len(d.src_vocab), len(d.tgt_vocab), 32, 64, cell="GRU", bidirectional=True,
                     attention="additive", seed=0)
