@@ -3,7 +3,6 @@ offline data and asserts the result measured when the test was written (see each
 Every test runs in well under a minute on two CPU cores."""
 import numpy as np
 import pytest
-import torch
 
 import course_pkg as cp
 from course_pkg import baselines, data, metrics, train
@@ -11,12 +10,7 @@ from course_pkg.heads import SequenceClassifier, SequenceTagger
 from course_pkg.seq2seq import Seq2Seq
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")   # see conftest.py
 
 
 def f32(x):

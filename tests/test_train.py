@@ -14,13 +14,7 @@ torch = pytest.importorskip("torch")
 N, T, D, H = 96, 5, 2, 8
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny models: one torch thread is fastest, and steady on a busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")   # see conftest.py
 
 
 # -- helpers ------------------------------------------------------------------------------------
