@@ -47,7 +47,7 @@ bench: $(STAMP)
 	$(PY) -m course_pkg.bench
 
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --notebook-dir=.
+	$(VENV)/bin/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root)
 
 execute: $(STAMP)
 	$(PY) -m course_pkg.grading.execute notebooks/*.ipynb solutions/*.ipynb
