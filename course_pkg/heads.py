@@ -24,6 +24,7 @@ import math
 import numpy as np
 
 from . import backend as B
+from . import scan
 from .layers import ModuleBase, RNNBase
 
 
@@ -54,16 +55,12 @@ class Linear(ModuleBase):
         if x.shape[-1] != self.in_features:
             raise ValueError(f"Expected x.shape[-1] == in_features = {self.in_features}, got {x.shape[-1]}")
         self._cache = x
-        y = x @ self._params["weight"].T                      # (..., out)
-        return y + self._params["bias"] if "bias" in self._params else y
+        return scan.linear(x, self._params["weight"], self._params.get("bias"))   # (..., out)
 
     def backward(self, dy):
         """``dy (..., out) -> (dx (..., in), grads)``."""
-        x = self._cache
-        grads = {"weight": dy.reshape(-1, self.out_features).T @ x.reshape(-1, self.in_features)}
-        if "bias" in self._params:
-            grads["bias"] = dy.reshape(-1, self.out_features).sum(0)
-        return dy @ self._params["weight"], self.gather_grads(grads, {})
+        dx, grads = scan.linear_backward(dy, self._cache, self._params["weight"], "", "bias" in self._params)
+        return dx, self.gather_grads(grads, {})
 
 
 class Embedding(ModuleBase):
@@ -185,6 +182,27 @@ def final_features(h_n, num_directions):
     return B.concat([h_n[-num_directions + d] for d in range(num_directions)], 1)
 
 
+def final_features_backward(dfeat, h_shape, num_directions):
+    """Backward of :func:`final_features`: ``dfeat (N, dirs*H) -> dh_n`` of shape ``h_shape``."""
+    L_dirs, _, H = h_shape
+    dh_n = B.zeros_like(dfeat, h_shape)                        # (L*dirs, N, H)
+    for d in range(num_directions):
+        dh_n[L_dirs - num_directions + d] = dfeat[:, d * H:(d + 1) * H]
+    return dh_n
+
+
+def initial_state(h, rnn):
+    """``h (N, H)`` as the initial state of every layer of ``rnn``; zeros for the LSTM's ``c_0``."""
+    h0 = B.stack([h] * rnn.num_layers, 0)                      # (L, N, H)
+    return (h0, B.zeros_like(h0, h0.shape)) if rnn.n_states == 2 else h0
+
+
+def initial_state_backward(dhx):
+    """Backward of :func:`initial_state`: the ``h_0`` gradient summed over layers, ``(N, H)``."""
+    dh0 = dhx[0] if isinstance(dhx, tuple) else dhx            # (L, N, H)
+    return dh0.sum(0)
+
+
 class SequenceClassifier(_Composite):
     """N vs 1: a linear head on the final state (sentence classification, 文本分类; or regression).
 
@@ -211,10 +229,7 @@ class SequenceClassifier(_Composite):
         """``dlogits (N, K) -> (dx, grads)`` (``dx`` is None with an embedding)."""
         out_shape, h_shape = self._cache
         dfeat, g_head = self.head.backward(dlogits)               # (N, dirs*H)
-        dirs, H = self.rnn.num_directions, self.rnn.hidden_size
-        dh_n = B.zeros_like(dfeat, h_shape)
-        for d in range(dirs):
-            dh_n[h_shape[0] - dirs + d] = dfeat[:, d * H:(d + 1) * H]
+        dh_n = final_features_backward(dfeat, h_shape, self.rnn.num_directions)
         dx, _, g_rnn = self.rnn.backward(B.zeros_like(dfeat, out_shape), dh_n)
         return self._inputs_backward(dx, {"head": g_head, "rnn": g_rnn})
 
@@ -256,9 +271,8 @@ class SequenceGenerator(_Composite):
     def initial_state(self, features):
         """``h_0`` for every layer from ``features (N, F)``; zeros for the LSTM's ``c_0``."""
         h = B.namespace(features).tanh(self.init(features))    # (N, H)
-        h0 = B.stack([h] * self.rnn.num_layers, 0)               # (L, N, H)
         self._h = h
-        return (h0, B.zeros_like(h0, h0.shape)) if self.rnn.n_states == 2 else h0
+        return initial_state(h, self.rnn)
 
     def forward(self, features, tokens_in):
         out, _ = self.rnn(self.embed(tokens_in), self.initial_state(features))   # (N, T, H)
@@ -268,9 +282,8 @@ class SequenceGenerator(_Composite):
         """``dlogits (N, T, V) -> (dfeatures, grads)``."""
         dout, g_head = self.head.backward(dlogits)
         demb, dhx, g_rnn = self.rnn.backward(dout)
-        dh0 = dhx[0] if isinstance(dhx, tuple) else dhx         # (L, N, H)
         _, g_embed = self.embed.backward(demb)
-        dfeatures, g_init = self.init.backward(dh0.sum(0) * (1 - self._h * self._h))
+        dfeatures, g_init = self.init.backward(initial_state_backward(dhx) * (1 - self._h * self._h))
         grads = self.gather_grads({}, {"init": g_init, "embed": g_embed, "rnn": g_rnn, "head": g_head})
         return dfeatures, grads
 

@@ -25,6 +25,21 @@ def _check_size(name, value, minimum=1):
     return int(value)
 
 
+def length_mask(lengths, N, T):
+    """The padding mask of a batch: ``mask[n, t] = t < lengths[n]``, NumPy bool ``(N, T)``.
+
+    Raises:
+        ValueError: if ``lengths`` is not ``N`` integers in ``[1, T]``.
+    """
+    lengths = np.asarray(B.to_numpy(lengths))
+    if lengths.shape != (N,) or not np.issubdtype(lengths.dtype, np.integer):
+        raise ValueError(f"Expected lengths to be {N} integers, got shape {lengths.shape} "
+                         f"of dtype {lengths.dtype}")
+    if lengths.min() < 1 or lengths.max() > T:
+        raise ValueError(f"Expected lengths in [1, {T}], got min {lengths.min()} and max {lengths.max()}")
+    return np.arange(T)[None, :] < lengths[:, None]                      # (N, T)
+
+
 class ModuleBase:
     """Parameters and sub-modules in ordered dicts, torch.nn-style ``state_dict``, devices, modes.
 
@@ -432,14 +447,7 @@ class RNNBase(ModuleBase):
     def _length_mask(self, lengths, N, T, batched):
         if not batched:
             raise ValueError("Expected batched input with lengths, got unbatched input")
-        lengths = np.asarray(B.to_numpy(lengths))
-        if lengths.shape != (N,) or not np.issubdtype(lengths.dtype, np.integer):
-            raise ValueError(f"Expected lengths to be {N} integers, got shape {lengths.shape} "
-                             f"of dtype {lengths.dtype}")
-        if lengths.min() < 1 or lengths.max() > T:
-            raise ValueError(f"Expected lengths in [1, {T}], got min {lengths.min()} and max {lengths.max()}")
-        mask = np.arange(T)[None, :] < lengths[:, None]                  # (N, T)
-        return B.to_backend(mask, self.backend, self.dtype, self.device)
+        return B.to_backend(length_mask(lengths, N, T), self.backend, self.dtype, self.device)
 
     def _dropout_mask(self, like):
         keep = self.rng.random(tuple(like.shape)) >= self.dropout

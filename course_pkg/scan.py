@@ -69,12 +69,16 @@ def linear_backward(dout, x, weight, suffix, has_bias):
 
 
 def weight_grads(dout, x, suffix, has_bias):
-    """Parameter gradients of :func:`linear`, summed over all leading axes of ``dout``/``x``."""
+    """Parameter gradients of :func:`linear`, summed over all leading axes of ``dout``/``x``.
+
+    Keyed ``weight_<suffix>``/``bias_<suffix>`` (``weight``/``bias`` when ``suffix`` is empty).
+    """
     GH, D = dout.shape[-1], x.shape[-1]
+    tail = f"_{suffix}" if suffix else ""
     d2 = dout.reshape(-1, GH)                              # (M, GH)
-    grads = {f"weight_{suffix}": d2.T @ x.reshape(-1, D)}  # (GH, D)
+    grads = {f"weight{tail}": d2.T @ x.reshape(-1, D)}     # (GH, D)
     if has_bias:
-        grads[f"bias_{suffix}"] = d2.sum(0)                # (GH,)
+        grads[f"bias{tail}"] = d2.sum(0)                   # (GH,)
     return grads
 
 

@@ -21,8 +21,10 @@ import numpy as np
 from . import backend as B
 from .attention import Attention
 from .gru import GRU
-from .heads import Embedding, Linear, final_features
-from .layers import ModuleBase
+from .heads import (Embedding, Linear, final_features, final_features_backward, initial_state,
+                    initial_state_backward)
+from .layers import ModuleBase, length_mask
+from .losses import log_softmax
 from .lstm import LSTM
 from .rnn import RNN
 
@@ -96,15 +98,13 @@ class Seq2Seq(ModuleBase):
         enc_out, state = self.encoder(self.src_embed(src), lengths=lengths)
         h_n = state[0] if isinstance(state, tuple) else state           # (L*dirs, N, H)
         c = final_features(h_n, self.encoder.num_directions)           # (N, C)
-        S = enc_out.shape[1]
-        mask = B.to_backend(np.arange(S)[None] < lengths[:, None], self.backend, self.dtype, self.device)
-        L, N = self.decoder.num_layers, c.shape[0]
+        N, S = enc_out.shape[:2]
+        mask = B.to_backend(length_mask(lengths, N, S), self.backend, self.dtype, self.device)   # (N, S)
         if self.context == "init":
             s = B.namespace(c).tanh(self.bridge(c))                     # (N, H)
-            h0 = B.stack([s] * L, 0)                                    # (L, N, H)
         else:
-            s, h0 = None, B.zeros_like(c, (L, N, self.H))
-        state0 = (h0, B.zeros_like(h0, h0.shape)) if self.decoder.n_states == 2 else h0
+            s = None
+        state0 = initial_state(B.zeros_like(c, (N, self.H)) if s is None else s, self.decoder)
         self._enc = (h_n.shape, s)
         return enc_out, c, mask, state0
 
@@ -156,13 +156,9 @@ class Seq2Seq(ModuleBase):
             d_in = d_in[..., :self.E]
         _, g["tgt_embed"] = self.tgt_embed.backward(d_in)
         if self.context == "init":
-            dh0 = d_state0[0] if isinstance(d_state0, tuple) else d_state0    # (L, N, H)
-            dbridge, g["bridge"] = self.bridge.backward(dh0.sum(0) * (1 - s0 * s0))
+            dbridge, g["bridge"] = self.bridge.backward(initial_state_backward(d_state0) * (1 - s0 * s0))
             dc = dc + dbridge
-        dirs, H = self.encoder.num_directions, self.H
-        dh_n = B.zeros_like(dh, h_shape)                                # (L*dirs, N, H)
-        for d in range(dirs):
-            dh_n[h_shape[0] - dirs + d] = dc[:, d * H:(d + 1) * H]
+        dh_n = final_features_backward(dc, h_shape, self.encoder.num_directions)   # (L*dirs, N, H)
         if d_enc_out is None:
             d_enc_out = B.zeros_like(dh, enc_shape)
         d_src, _, g["encoder"] = self.encoder.backward(d_enc_out, dh_n)
@@ -175,9 +171,7 @@ class Seq2Seq(ModuleBase):
         x = self._decoder_input(np.asarray(token)[:, None], c)          # (N, 1, ·)
         s, state = self.decoder(x, state)
         logits, weights = self._readout(s, enc_out, mask)
-        z = B.to_numpy(logits[:, 0]).astype(np.float64)
-        z = z - z.max(-1, keepdims=True)
-        logp = z - np.log(np.exp(z).sum(-1, keepdims=True))
+        logp = log_softmax(B.to_numpy(logits[:, 0]).astype(np.float64))  # (N, V)
         return logp, state, None if weights is None else B.to_numpy(weights[:, 0])
 
     def greedy(self, src, src_lengths, bos, eos, max_len):
