@@ -79,6 +79,28 @@ def _vector_norm(x, p):
     return (a ** p).sum() ** (1 / p)
 
 
+def grad_norm(grads, norm_type=2.0):
+    """The joint ``p``-norm of all gradients, as if concatenated into one vector.
+
+    Args:
+        grads: as for :func:`clip_grad_norm_`; left unchanged.
+        norm_type: ``p >= 1`` or ``math.inf`` (also ``"inf"``).
+
+    Returns:
+        A NumPy scalar of the gradients' dtype (``0.0`` when there are no gradients).
+
+    Raises:
+        TypeError: if a gradient is not a float NumPy array.
+        ValueError: if ``norm_type`` is not ``>= 1``/inf.
+    """
+    arrays = _grad_list(grads)
+    p = math.inf if norm_type == "inf" else _check_number("norm_type", norm_type, low=1.0)
+    if not arrays:
+        return np.float64(0.0)
+    norms = np.array([_vector_norm(g, p) for g in arrays], dtype=np.result_type(*arrays))   # (n_arrays,)
+    return _vector_norm(norms, p)
+
+
 def clip_grad_norm_(grads, max_norm, norm_type=2.0, error_if_nonfinite=False):
     r"""Scale gradients in place so that their joint norm is at most ``max_norm``.
 
@@ -108,16 +130,14 @@ def clip_grad_norm_(grads, max_norm, norm_type=2.0, error_if_nonfinite=False):
         ValueError: if ``max_norm < 0`` or ``norm_type`` is not ``>= 1``/inf.
         RuntimeError: with ``error_if_nonfinite``, if the total norm is NaN or inf (as torch).
     """
-    arrays = _grad_list(grads)
     max_norm = _check_number("max_norm", max_norm)
-    p = math.inf if norm_type == "inf" else _check_number("norm_type", norm_type, low=1.0)
+    total = grad_norm(grads, norm_type)
+    arrays = _grad_list(grads)
     if not arrays:
-        return np.float64(0.0)
+        return total
     dtype = np.result_type(*arrays)
-    norms = np.array([_vector_norm(g, p) for g in arrays], dtype=dtype)   # (n_arrays,)
-    total = _vector_norm(norms, p)
     if error_if_nonfinite and not np.isfinite(total):
-        raise RuntimeError(f"Expected a finite total gradient norm of order {p:g}, got {total}; "
+        raise RuntimeError(f"Expected a finite total gradient norm of order {norm_type}, got {total}; "
                            "pass error_if_nonfinite=False to scale by it anyway")
     coef = np.minimum(dtype.type(max_norm) / (total + dtype.type(1e-6)), dtype.type(1.0))
     for g in arrays:

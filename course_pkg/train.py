@@ -598,8 +598,7 @@ def _grad_norm(grads, runner):
         if not grads:
             return 0.0
         return float(linalg.vector_norm(runner.torch.stack([linalg.vector_norm(g.detach()) for g in grads])))
-    arrays = [g for g in grads.values() if g is not None]
-    return float(math.sqrt(sum(float(np.vdot(g, g)) for g in arrays)))
+    return float(optim.grad_norm(grads))
 
 
 # -- the loop -----------------------------------------------------------------------------------
