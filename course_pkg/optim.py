@@ -137,7 +137,8 @@ def clip_grad_norm_(grads, max_norm, norm_type=2.0, error_if_nonfinite=False):
         return total
     dtype = np.result_type(*arrays)
     if error_if_nonfinite and not np.isfinite(total):
-        raise RuntimeError(f"Expected a finite total gradient norm of order {norm_type}, got {total}; "
+        p = math.inf if norm_type == "inf" else float(norm_type)
+        raise RuntimeError(f"Expected a finite total gradient norm of order {p:g}, got {total}; "
                            "pass error_if_nonfinite=False to scale by it anyway")
     coef = np.minimum(dtype.type(max_norm) / (total + dtype.type(1e-6)), dtype.type(1.0))
     for g in arrays:
