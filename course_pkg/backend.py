@@ -144,11 +144,6 @@ def concat(arrays, axis):
     return xp.concatenate(arrays, axis) if xp is np else xp.cat(arrays, dim=axis)
 
 
-def flip_time(x):
-    """Reverse a batch-first array ``(N, T, ...)`` along time (axis 1)."""
-    return x[:, ::-1] if namespace(x) is np else x.flip(1)
-
-
 def zeros_like(x, shape):
     """Zeros of ``shape`` with the dtype (and device) of ``x``."""
     if namespace(x) is np:
