@@ -12,16 +12,18 @@ export MPLBACKEND := Agg
 # One BLAS thread for tests, notebooks and the lab: the course's matrices are small, and
 # OpenBLAS threads that spin beside torch's (or another process) slow them down many times.
 # `make bench` sets threads itself (--threads).
-test execute lab exercises: export OPENBLAS_NUM_THREADS := 1
-test execute lab exercises: export OMP_NUM_THREADS := 1
+test test-kernels execute lab exercises: export OPENBLAS_NUM_THREADS := 1
+test test-kernels execute lab exercises: export OMP_NUM_THREADS := 1
 
-.PHONY: help setup book test bench lab execute exercises clean
+.PHONY: help setup book test test-kernels bench lab execute exercises clean
 .DEFAULT_GOAL := help
 
 
 help:
 	@echo "make book       build the HTML book (creates .venv first)"
 	@echo "make test       every test: unit, strict nbval on notebooks/ and solutions/, exercises, grading"
+	@echo "make test-kernels  the learning tests and notebooks under the OpenBLAS kernels Haswell,"
+	@echo "                   SkylakeX, Prescott (SEEDS=0,1,2 to measure over seeds; several minutes)"
 	@echo "make bench      time RNN, LSTM and GRU (NumPy and torch back-ends) against torch.nn"
 	@echo "make lab        JupyterLab at the repository root"
 	@echo "make execute    re-execute the chapter and solution notebooks in place (refresh stored outputs)"
@@ -42,6 +44,14 @@ book: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest tests notebooks solutions exercises $(NBVAL)
+
+# Learning results and stored outputs must hold on every CPU and BLAS, not one: see
+# tests/blas_kernels.sh and the README's contributor notes.
+KERNELS ?= Haswell SkylakeX Prescott
+SEEDS ?= 0
+test-kernels: $(STAMP)
+	bash tests/blas_kernels.sh $(PY) "$(SEEDS)" "$(KERNELS)" -- -q tests/test_learning.py \
+		notebooks solutions exercises $(NBVAL)
 
 bench: $(STAMP)
 	$(PY) -m course_pkg.bench

@@ -42,3 +42,58 @@ def torch_reference(module, x, hx, grad_output, grad_state):
     grads = {k: p.grad.numpy() for k, p in module.named_parameters()}
     return (out.detach().numpy(), tuple(s.detach().numpy() for s in as_tuple(h_n)), xt.grad.numpy(),
             None if ht is None else tuple(h.grad.numpy() for h in ht), grads)
+
+
+# -- learning results over seeds and BLAS kernels (tests/test_learning.py, `make test-kernels`) --
+def pytest_addoption(parser):
+    parser.addoption(
+        "--learning-seeds", default="0", metavar="S,S,...",
+        help="seeds for the learning tests (default 0). `make test-kernels SEEDS=0,1,2` runs "
+             "them over seeds under each BLAS kernel and prints what each test measured.")
+
+
+def pytest_generate_tests(metafunc):
+    if "learning_seed" in metafunc.fixturenames:
+        raw = metafunc.config.getoption("learning_seeds")
+        try:
+            seeds = [int(s) for s in raw.split(",")]
+        except ValueError:
+            raise pytest.UsageError(f"Expected --learning-seeds like 0,1,2, got {raw!r}") from None
+        metafunc.parametrize("learning_seed", seeds, ids=[f"seed{s}" for s in seeds])
+
+
+_MEASURED = pytest.StashKey[list]()
+
+
+@pytest.fixture
+def measured(request):
+    """``measured(name, value)`` records a learning result; the run ends with a table of them."""
+    rows = request.config.stash.setdefault(_MEASURED, [])
+    seed = request.node.callspec.params.get("learning_seed") if hasattr(request.node, "callspec") else None
+
+    def record(name, value):
+        rows.append((request.node.originalname, seed, name, float(value)))
+        return value
+    return record
+
+
+def blas_kernel():
+    """The OpenBLAS kernel NumPy runs on (e.g. ``SkylakeX``), or the BLAS library's name."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "unknown BLAS"
+    for info in threadpool_info():
+        if info.get("user_api") == "blas" and "numpy" in info.get("filepath", ""):
+            return info.get("architecture") or info.get("internal_api", "unknown BLAS")
+    return "unknown BLAS"
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    rows = config.stash.get(_MEASURED, [])
+    if not rows:
+        return
+    tr = terminalreporter
+    tr.section(f"learning results measured (NumPy BLAS kernel: {blas_kernel()})")
+    for test, seed, name, value in rows:
+        tr.line(f"{test:58} seed {seed}  {name:12} {value:.4f}")
