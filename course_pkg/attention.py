@@ -20,9 +20,11 @@ function runs on NumPy arrays and torch tensors alike.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import numpy as np
 
+from . import _validate as V
 from . import backend as B
 from .layers import ModuleBase
 
@@ -35,13 +37,18 @@ def masked_softmax(scores, mask=None):
         mask: ``(N, S)``, 1 (or True) where valid, 0 where padding; ``None`` for no padding.
 
     Raises:
+        TypeError: if ``scores`` is not a float array, or ``mask`` not an array of its back-end.
         ValueError: if the mask's shape differs from ``(N, S)`` or a row has no valid position.
     """
+    V.check_array("scores", scores)
     if mask is not None:
+        if B.is_torch(mask) != B.is_torch(scores) or not hasattr(mask, "shape"):
+            kind = "a torch.Tensor" if B.is_torch(scores) else "a numpy.ndarray"
+            raise TypeError(f"Expected mask to be None or {kind} (like the scores), got {type(mask).__name__}")
         N, _, S = scores.shape
         if tuple(mask.shape) != (N, S):
             raise ValueError(f"Expected mask of shape {(N, S)}, got {tuple(mask.shape)}")
-        if (B.to_numpy(mask).reshape(N, S) > 0).sum(-1).min() == 0:
+        if N and (B.to_numpy(mask).reshape(N, S) > 0).sum(-1).min() == 0:
             raise ValueError("Expected every sequence to have at least one valid position "
                              "(length >= 1), got one with none")
         scores = B.namespace(scores).where(mask[:, None, :] > 0, scores, -math.inf)
@@ -54,13 +61,21 @@ def _softmax_backward(dweights, weights):
     return weights * (dweights - B.sum_keep_last(dweights * weights))
 
 
-def _check(query, keys, values):
+def _check(query, keys, values, params=None):
+    """Arrays of one back-end and float dtype (query's), batch-first, ``S >= 1``."""
+    V.check_array("query", query)
+    like = dict(backend="torch" if B.is_torch(query) else "numpy", dtype=V.dtype_name(query.dtype),
+                dtype_note=" (query's dtype)")
+    for name, x in (("keys", keys), ("values", values), *(params or {}).items()):
+        V.check_array(name, x, **like)
     if query.ndim != 3 or keys.ndim != 3 or values.ndim != 3:
         raise ValueError(f"Expected query (N, T, Hq), keys (N, S, Hk), values (N, S, Hv), got "
                          f"{tuple(query.shape)}, {tuple(keys.shape)}, {tuple(values.shape)}")
     if not query.shape[0] == keys.shape[0] == values.shape[0] or keys.shape[1] != values.shape[1]:
         raise ValueError(f"Expected keys and values with the batch and length of query and of each "
                          f"other, got {tuple(query.shape)}, {tuple(keys.shape)}, {tuple(values.shape)}")
+    if keys.shape[1] == 0:
+        raise ValueError(f"Expected keys with at least one position (S >= 1), got shape {tuple(keys.shape)}")
 
 
 def _attend(scores, values, mask):
@@ -85,6 +100,7 @@ def dot_attention_forward(query, keys, values, mask=None, scale=1.0):
         ``(context (N, T, Hv), weights (N, T, S), cache)``.
 
     Raises:
+        TypeError: if an array is not of ``query``'s back-end and float dtype.
         ValueError: on shapes that disagree or an empty sequence.
     """
     _check(query, keys, values)
@@ -95,8 +111,25 @@ def dot_attention_forward(query, keys, values, mask=None, scale=1.0):
     return context, weights, (query, keys, values, weights, scale)
 
 
+def _check_backward(dcontext, cache, size, forward):
+    """The cache of ``forward`` (a tuple of ``size``) and ``dcontext`` shaped like its context ``(N, T, Hv)``."""
+    if not (isinstance(cache, tuple) and len(cache) == size):
+        raise TypeError(f"Expected cache to be the cache {forward}() returned, got {type(cache).__name__}")
+    query, values, weights = cache[0], cache[2], cache[3]
+    V.check_array("dcontext", dcontext, "torch" if B.is_torch(query) else "numpy", V.dtype_name(query.dtype),
+                  dtype_note=" (the forward's dtype)")
+    V.check_shape("dcontext", dcontext, tuple(weights.shape[:2]) + tuple(values.shape[-1:]))
+
+
 def dot_attention_backward(dcontext, cache):
-    """Backward of :func:`dot_attention_forward`: ``-> (dquery, dkeys, dvalues)``."""
+    """Backward of :func:`dot_attention_forward`: ``-> (dquery, dkeys, dvalues)``.
+
+    Raises:
+        TypeError: if ``cache`` is not :func:`dot_attention_forward`'s, or ``dcontext`` not
+            an array of its back-end and dtype.
+        ValueError: if ``dcontext`` is not shaped like the context ``(N, T, Hv)``.
+    """
+    _check_backward(dcontext, cache, 5, "dot_attention_forward")
     query, keys, values, weights, scale = cache
     dscores, dvalues = _attend_backward(dcontext, values, weights)
     dscores = dscores * scale
@@ -114,13 +147,20 @@ def additive_attention_forward(query, keys, values, params, mask=None):
         ``(context (N, T, Hv), weights (N, T, S), cache)``.
 
     Raises:
-        ValueError: on shapes that disagree or an empty sequence.
+        TypeError: if ``params`` is not a dict, or an array is not of ``query``'s back-end
+            and float dtype.
+        ValueError: on shapes that disagree, a missing parameter, or an empty sequence.
     """
-    _check(query, keys, values)
+    V.check_type("params", params, Mapping, "a dict with W_q, W_k and v")
+    missing = [k for k in ("W_q", "W_k", "v") if k not in params]
+    if missing:
+        raise ValueError(f"Expected params to hold W_q, W_k and v, got keys {sorted(params)}")
+    _check(query, keys, values, {f"params[{k!r}]": params[k] for k in ("W_q", "W_k", "v")})
     W_q, W_k, v = params["W_q"], params["W_k"], params["v"]
-    if W_q.shape[1] != query.shape[-1] or W_k.shape[1] != keys.shape[-1]:
-        raise ValueError(f"Expected W_q (A, {query.shape[-1]}) and W_k (A, {keys.shape[-1]}), "
-                         f"got {tuple(W_q.shape)} and {tuple(W_k.shape)}")
+    if (W_q.ndim != 2 or W_q.shape[1] != query.shape[-1] or tuple(W_k.shape) != (W_q.shape[0], keys.shape[-1])
+            or tuple(v.shape) != W_q.shape[:1]):
+        raise ValueError(f"Expected W_q (A, {query.shape[-1]}), W_k (A, {keys.shape[-1]}) and v (A,), "
+                         f"got {tuple(W_q.shape)}, {tuple(W_k.shape)} and {tuple(v.shape)}")
     qp, kp = query @ W_q.T, keys @ W_k.T                          # (N, T, A), (N, S, A)
     e = B.namespace(qp).tanh(qp[:, :, None, :] + kp[:, None, :, :])   # (N, T, S, A)
     scores = e @ v                                                # (N, T, S)
@@ -129,7 +169,14 @@ def additive_attention_forward(query, keys, values, params, mask=None):
 
 
 def additive_attention_backward(dcontext, cache):
-    """Backward of :func:`additive_attention_forward`: ``-> (dquery, dkeys, dvalues, grads)``."""
+    """Backward of :func:`additive_attention_forward`: ``-> (dquery, dkeys, dvalues, grads)``.
+
+    Raises:
+        TypeError: if ``cache`` is not :func:`additive_attention_forward`'s, or ``dcontext``
+            not an array of its back-end and dtype.
+        ValueError: if ``dcontext`` is not shaped like the context ``(N, T, Hv)``.
+    """
+    _check_backward(dcontext, cache, 6, "additive_attention_forward")
     query, keys, values, weights, params, e = cache
     A = e.shape[-1]
     dscores, dvalues = _attend_backward(dcontext, values, weights)
@@ -147,7 +194,8 @@ class Attention(ModuleBase):
     Args:
         kind: ``"dot"`` or ``"additive"``.
         query_size, key_size: feature sizes of queries and keys.
-        attention_size: ``A``, the hidden size of the additive score (additive only).
+        attention_size: ``A``, the hidden size of the additive score (additive only; dot
+            attention ignores it): an int ``>= 1``, or ``None`` for ``key_size``.
         scale: multiplies dot scores (dot only): 1 (Luong's plain dot, the default), or
             ``None`` for ``1/sqrt(key_size)`` (scaled dot-product).
         backend, device, dtype, seed: see :class:`~course_pkg.layers.ModuleBase`.
@@ -160,26 +208,49 @@ class Attention(ModuleBase):
     ``(dquery, dkeys, dvalues, grads)``.
 
     Raises:
-        ValueError: on an unknown kind, shapes that disagree, or an empty sequence.
+        TypeError: on a ``kind`` that is not a string, a non-int size, a non-number
+            ``scale`` (and as :class:`~course_pkg.layers.ModuleBase` for the keyword arguments).
+        ValueError: on an unknown kind, a size below 1, a non-finite ``scale``, or unequal
+            query and key sizes for dot attention.
     """
 
     KINDS = ("dot", "additive")
 
     def __init__(self, kind, query_size, key_size, attention_size=None, scale=1.0, **kwargs):
-        if kind not in self.KINDS:
-            raise ValueError(f"Expected kind 'dot' or 'additive', got {kind!r}")
+        self.kind = V.check_choice("kind", kind, self.KINDS)
+        self.query_size = V.check_int("query_size", query_size, low=1)
+        self.key_size = V.check_int("key_size", key_size, low=1)
+        attention_size = V.check_int("attention_size", attention_size, low=1, none=True)
+        scale = V.check_number("scale", scale, finite=True, none=True)
         if kind == "dot" and query_size != key_size:
             raise ValueError(f"Expected query_size == key_size for dot attention, got {query_size} and {key_size}")
         super().__init__(**kwargs)
-        self.kind, self.scale = kind, (1.0 / math.sqrt(key_size) if scale is None else float(scale))
+        self.scale = 1.0 / math.sqrt(key_size) if scale is None else scale
         if kind == "additive":
-            A = attention_size or key_size
+            A = key_size if attention_size is None else attention_size
             self._init_uniform([("W_q", (A, query_size)), ("W_k", (A, key_size))], 1.0 / math.sqrt(key_size))
             self._init_uniform([("v", (A,))], 1.0 / math.sqrt(A))
 
     def forward(self, query, keys, values=None, mask=None):
-        """Attend: ``-> (context, weights)``; see the class docstring for shapes."""
-        values = keys if values is None else values
+        """Attend: ``-> (context, weights)``; see the class docstring for shapes.
+
+        ``mask`` may be an array or tensor of either back-end, or nested lists, of 0/1 or bools.
+
+        Raises:
+            TypeError: if ``query``, ``keys`` or ``values`` is not an array of the module's
+                back-end and dtype.
+            ValueError: if ``query`` is not 2-D or 3-D, a feature size differs from
+                ``query_size``/``key_size``, shapes disagree, or a row of ``mask`` has no
+                valid position.
+        """
+        self._check_array("query", query)
+        self._check_array("keys", keys)
+        values = keys if values is None else self._check_array("values", values)
+        if query.ndim not in (2, 3) or query.shape[-1] != self.query_size:
+            raise ValueError(f"Expected query of shape (N, T, {self.query_size}) or (N, {self.query_size}), "
+                             f"got {tuple(query.shape)}")
+        if keys.ndim != 3 or keys.shape[-1] != self.key_size:
+            raise ValueError(f"Expected keys of shape (N, S, {self.key_size}), got {tuple(keys.shape)}")
         single = query.ndim == 2
         q = query[:, None] if single else query                       # (N, T, Hq)
         if mask is not None and not hasattr(mask, "shape"):
@@ -190,17 +261,21 @@ class Attention(ModuleBase):
             context, weights, cache = dot_attention_forward(q, keys, values, mask, self.scale)
         else:
             context, weights, cache = additive_attention_forward(q, keys, values, self._params, mask)
-        self._cache = (cache, single, values is keys)
+        self._cache = (cache, single, values is keys, tuple(context.shape))
         return (context[:, 0], weights[:, 0]) if single else (context, weights)
 
     def backward(self, dcontext):
         """Gradients of the last :meth:`forward`: ``-> (dquery, dkeys, dvalues, grads)``.
 
         When ``values`` defaulted to ``keys``, ``dkeys`` holds both gradients and ``dvalues`` is ``None``.
+
+        Raises:
+            RuntimeError: if :meth:`forward` has not been called.
+            TypeError: if ``dcontext`` is not an array of the module's back-end and dtype.
+            ValueError: if ``dcontext`` is not shaped like the last context.
         """
-        if self._cache is None:
-            raise RuntimeError("Expected forward() to be called before backward()")
-        cache, single, shared = self._cache
+        cache, single, shared, shape = V.check_called(self._cache)
+        self._check_grad("dcontext", dcontext, shape[:1] + shape[2:] if single else shape)
         dc = dcontext[:, None] if single else dcontext
         if self.kind == "dot":
             dq, dk, dv = dot_attention_backward(dc, cache)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _validate as V
+from ._validate import DTYPES, dtype_name, is_torch   # noqa: F401 (part of this module's API)
+
 BACKENDS = ("numpy", "torch")
-DTYPES = ("float32", "float64")
 
 
 def torch_module():
@@ -25,40 +27,15 @@ def check_backend(backend):
     """Return ``backend`` if it names a known back-end.
 
     Raises:
+        TypeError: if ``backend`` is not a string.
         ValueError: if ``backend`` is not ``"numpy"`` or ``"torch"``.
     """
-    if backend not in BACKENDS:
-        raise ValueError(f"Expected backend 'numpy' or 'torch', got {backend!r}")
-    return backend
-
-
-def is_torch(x):
-    """True if ``x`` is a torch tensor (checked without importing torch)."""
-    return type(x).__module__.split(".")[0] == "torch"
+    return V.check_choice("backend", backend, BACKENDS)
 
 
 def namespace(x):
     """Return the array namespace of ``x``: :mod:`numpy` or :mod:`torch`."""
     return torch_module() if is_torch(x) else np
-
-
-def dtype_name(dtype):
-    """Canonical name (``"float32"`` or ``"float64"``) of a NumPy/torch dtype or a string.
-
-    Raises:
-        TypeError: if ``dtype`` is not a 32- or 64-bit float type.
-    """
-    name = str(dtype).replace("torch.", "")
-    if name in ("float", "double"):
-        name = {"float": "float32", "double": "float64"}[name]
-    if name not in DTYPES:
-        try:
-            name = np.dtype(dtype).name
-        except TypeError:
-            pass
-    if name not in DTYPES:
-        raise TypeError(f"Expected dtype float32 or float64, got {dtype}")
-    return name
 
 
 def resolve_device(backend, device):
@@ -68,8 +45,9 @@ def resolve_device(backend, device):
     for the torch back-end (``"cpu"`` when ``device`` is ``None``).
 
     Raises:
-        ValueError: if the NumPy back-end is given a device other than the CPU, or a
-            CUDA device is asked for where torch sees no CUDA GPU.
+        TypeError: if ``device`` is not ``None``, a string, an int or a ``torch.device``.
+        ValueError: if the NumPy back-end is given a device other than the CPU, the string
+            names no device, or a CUDA device is asked for where torch sees no CUDA GPU.
     """
     if backend == "numpy":
         if device not in (None, "cpu"):
@@ -77,7 +55,7 @@ def resolve_device(backend, device):
                              "use backend='torch' to run on a GPU")
         return None
     torch = torch_module()
-    dev = torch.device("cpu" if device is None else device)
+    dev = _torch_device(torch, device)
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"Expected an available CUDA device, got device={device!r} but "
                          f"torch {torch.__version__} sees no CUDA GPU; install a CUDA build of "
@@ -85,6 +63,17 @@ def resolve_device(backend, device):
     if dev.type == "cuda" and dev.index is None:
         dev = torch.device("cuda", torch.cuda.current_device())   # tensors report cuda:0, not cuda
     return dev
+
+
+def _torch_device(torch, device):
+    """``device`` (``None``, a string, an index or a ``torch.device``) as a ``torch.device``."""
+    if device is None:
+        return torch.device("cpu")
+    V.check_type("device", device, (str, int, torch.device), "None, a str, an int or a torch.device")
+    try:
+        return torch.device(device)
+    except RuntimeError:
+        raise ValueError(f"Expected device like 'cpu', 'cuda' or 'cuda:0', got {device!r}") from None
 
 
 def to_backend(array, backend, dtype, device=None):

@@ -23,18 +23,18 @@ both errors small.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
+from . import _validate as V
 
 STENCILS = {2: ((1, 0.5), (-1, -0.5)),                                       # (f(x+h) - f(x-h)) / 2h
             4: ((2, -1 / 12), (1, 8 / 12), (-1, -8 / 12), (-2, 1 / 12))}    # fourth order
 
 
 def _check_float64(name, x):
-    if not isinstance(x, np.ndarray):
-        raise TypeError(f"Expected {name} to be a numpy.ndarray, got {type(x).__name__}")
-    if x.dtype != np.float64:
-        raise TypeError(f"Expected {name} of dtype float64 (centred differences need it), got {x.dtype}")
+    return V.check_array(name, x, "numpy", "float64", dtype_note=" (centred differences need it)")
 
 
 def numerical_gradient(f, x, h=1e-6, dout=None, order=2):
@@ -53,22 +53,22 @@ def numerical_gradient(f, x, h=1e-6, dout=None, order=2):
         Array shaped like ``x``.
 
     Raises:
-        TypeError: if ``x`` (or ``dout``) is not a float64 NumPy array.
-        ValueError: if ``h`` is not positive, ``order`` is not 2 or 4, or ``f`` does not
-            return a scalar without ``dout``.
+        TypeError: if ``f`` is not callable, ``x`` (or ``dout``) is not a float64 NumPy
+            array, ``h`` not a number or ``order`` not an int.
+        ValueError: if ``h`` is not positive, ``order`` is not 2 or 4, ``dout`` is not
+            shaped like ``f()``, or ``f`` does not return a scalar without ``dout``.
     """
+    V.check_callable("f", f)
     _check_float64("x", x)
-    if order not in STENCILS:
-        raise ValueError(f"Expected order 2 or 4, got {order!r}")
+    V.check_choice("order", order, tuple(STENCILS))
     if dout is not None:
         _check_float64("dout", dout)
-    if not h > 0:
-        raise ValueError(f"Expected h > 0, got {h}")
+    V.check_number("h", h, low=0, low_open=True, finite=True)
 
     def scalar():
         value = np.asarray(f(), dtype=np.float64)
         if dout is not None:
-            return float(np.sum(value * dout))
+            return float(np.sum(value * V.check_shape("dout (the shape of f())", dout, value.shape)))
         if value.size != 1:
             raise ValueError(f"Expected f() to return a scalar (or pass dout), got shape {value.shape}")
         return float(value)
@@ -118,10 +118,17 @@ def check_gradients(f, inputs, analytic, h=1e-6, tol=1e-7, dout=None, order=2):
         ``{name: relative error}``, in the order of ``inputs``.
 
     Raises:
-        ValueError: if the names of ``inputs`` and ``analytic`` differ.
+        TypeError: if ``inputs`` or ``analytic`` is not a dict, an input is not a float64
+            NumPy array, or ``tol`` not a number (and as :func:`numerical_gradient`).
+        ValueError: if the names of ``inputs`` and ``analytic`` differ, ``tol`` is not
+            positive, or a gradient's shape differs from its input's (and as
+            :func:`numerical_gradient`).
         GradcheckError: if any relative error is ``tol`` or more; the message lists
             every input with its error.
     """
+    V.check_type("inputs", inputs, Mapping, "a dict name -> array")
+    V.check_type("analytic", analytic, Mapping, "a dict name -> gradient")
+    V.check_number("tol", tol, low=0, low_open=True)
     if set(inputs) != set(analytic):
         raise ValueError(f"Expected gradients for {sorted(inputs)}, got {sorted(analytic)}")
     errors = {name: rel_error(analytic[name], numerical_gradient(f, x, h, dout, order))

@@ -55,6 +55,8 @@ def gru_step_forward(x, h_prev, params):
     ``params``: ``weight_ih (3H, D)``, ``weight_hh (3H, H)``, optional ``bias_ih``, ``bias_hh (3H,)``.
 
     Raises:
+        TypeError: if ``params`` is not a dict of arrays, or an array is not of
+            ``weight_ih``'s back-end and float dtype.
         ValueError: on shapes that disagree.
     """
     scan.check_step(x, {"h_prev": h_prev}, params, gates=3)
@@ -63,7 +65,14 @@ def gru_step_forward(x, h_prev, params):
 
 
 def gru_step_backward(dh_next, cache):
-    """Backward of :func:`gru_step_forward`: ``-> (dx (N, D), dh_prev (N, H), grads)``."""
+    """Backward of :func:`gru_step_forward`: ``-> (dx (N, D), dh_prev (N, H), grads)``.
+
+    Raises:
+        TypeError: if ``cache`` is not :func:`gru_step_forward`'s, or ``dh_next`` not an
+            array of its back-end and dtype.
+        ValueError: if ``dh_next`` is not ``(N, H)``.
+    """
+    scan.check_step_grad({"dh_next": dh_next}, cache, "gru_step_forward")
     dx, (dh_prev,), grads = scan.step_backward(gru_core_backward, (dh_next,), cache)
     return dx, dh_prev, grads
 
@@ -72,16 +81,24 @@ def gru_forward(x, h0, params):
     """Run a GRU over ``x`` ``(N, T, D)`` from ``h0`` ``(N, H)``: ``-> (h (N, T, H), cache)``.
 
     Raises:
-        ValueError: on shapes that disagree.
+        TypeError: if ``params`` is not a dict of arrays, or an array is not of
+            ``weight_ih``'s back-end and float dtype.
+        ValueError: on shapes that disagree, or ``T = 0``.
     """
-    scan.check_sequence(x)
-    scan.check_step(x[:, 0], {"h0": h0}, params, gates=3)
+    scan.check_sequence(x, {"h0": h0}, params, gates=3)
     h, _, cache = scan.scan_forward(gru_core_forward, x, (h0,), params)
     return h, cache
 
 
 def gru_backward(dh, cache):
-    """Backpropagation through time for :func:`gru_forward`: ``-> (dx, dh0, grads)``."""
+    """Backpropagation through time for :func:`gru_forward`: ``-> (dx, dh0, grads)``.
+
+    Raises:
+        TypeError: if ``cache`` is not :func:`gru_forward`'s, or ``dh`` not an array of its
+            back-end and dtype.
+        ValueError: if ``dh`` is not ``(N, T, H)``.
+    """
+    scan.check_scan_grad({"dh": dh}, cache, "gru_forward")
     dx, (dh0,), grads = scan.scan_backward(gru_core_backward, dh, (None,), cache)
     return dx, dh0, grads
 
@@ -90,6 +107,9 @@ class GRUCell(CellBase):
     """A GRU cell, shaped like :class:`torch.nn.GRUCell` (equations in :mod:`course_pkg.gru`).
 
     Args, inputs and returns as :class:`~course_pkg.rnn.RNNCell`, without ``nonlinearity``.
+
+    Raises:
+        ValueError, TypeError: as :class:`~course_pkg.rnn.RNNCell`.
     """
 
     gates = 3
@@ -100,7 +120,10 @@ class GRUCell(CellBase):
 class GRU(RNNBase):
     """A multi-layer GRU, shaped like :class:`torch.nn.GRU` (equations in :mod:`course_pkg.gru`).
 
-    Args, inputs, returns and errors as :class:`~course_pkg.rnn.RNN`, without ``nonlinearity``.
+    Args, inputs and returns as :class:`~course_pkg.rnn.RNN`, without ``nonlinearity``.
+
+    Raises:
+        ValueError, TypeError: as :class:`~course_pkg.rnn.RNN`.
     """
 
     gates = 3

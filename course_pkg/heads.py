@@ -23,6 +23,7 @@ import math
 
 import numpy as np
 
+from . import _validate as V
 from . import backend as B
 from . import scan
 from .layers import ModuleBase, RNNBase
@@ -41,25 +42,45 @@ class Linear(ModuleBase):
     U(−1/√in, 1/√in) as in torch.nn.
 
     Raises:
-        ValueError: if ``x.shape[-1] != in_features``.
+        TypeError: on a non-int size or a non-bool ``bias`` (and as
+            :class:`~course_pkg.layers.ModuleBase` for the keyword arguments).
+        ValueError: on a size below 1.
     """
 
     def __init__(self, in_features, out_features, bias=True, **kwargs):
+        self.in_features = V.check_int("in_features", in_features, low=1)
+        self.out_features = V.check_int("out_features", out_features, low=1)
+        bias = V.check_bool("bias", bias)
         super().__init__(**kwargs)
-        self.in_features, self.out_features = int(in_features), int(out_features)
         shapes = [("weight", (out_features, in_features))] + ([("bias", (out_features,))] if bias else [])
         self._init_uniform(shapes, 1.0 / math.sqrt(in_features))
 
     def forward(self, x):
-        """``x (..., in) -> y (..., out)``."""
+        """``x (..., in) -> y (..., out)``.
+
+        Raises:
+            TypeError: if ``x`` is not an array of the layer's back-end and dtype.
+            ValueError: if ``x`` is 0-d, ``x.shape[-1] != in_features``, or on another device.
+        """
+        self._check_array("x", x)
+        if x.ndim == 0:
+            raise ValueError(f"Expected x of shape (..., {self.in_features}), got a 0-d array")
         if x.shape[-1] != self.in_features:
             raise ValueError(f"Expected x.shape[-1] == in_features = {self.in_features}, got {x.shape[-1]}")
         self._cache = x
         return scan.linear(x, self._params["weight"], self._params.get("bias"))   # (..., out)
 
     def backward(self, dy):
-        """``dy (..., out) -> (dx (..., in), grads)``."""
-        dx, grads = scan.linear_backward(dy, self._cache, self._params["weight"], "", "bias" in self._params)
+        """``dy (..., out) -> (dx (..., in), grads)``.
+
+        Raises:
+            RuntimeError: if :meth:`forward` has not been called.
+            TypeError: if ``dy`` is not an array of the layer's back-end and dtype.
+            ValueError: if ``dy`` is not shaped like the last output.
+        """
+        x = V.check_called(self._cache)
+        self._check_grad("dy", dy, tuple(x.shape[:-1]) + (self.out_features,))
+        dx, grads = scan.linear_backward(dy, x, self._params["weight"], "", "bias" in self._params)
         return dx, self.gather_grads(grads, {})
 
 
@@ -75,28 +96,35 @@ class Embedding(ModuleBase):
     Inputs: integer indices of any shape ``S``. Returns: ``S + (E,)``. Parameter
     ``weight (V, E)`` drawn from N(0, 1), as in torch.nn.
 
+    ``padding_idx`` may be negative, counted from the end, as in torch.nn (``-1`` is the
+    last row); it is stored as the row number in ``[0, V)``.
+
     Raises:
-        TypeError: for indices that are not integers.
-        ValueError: for an index outside ``[0, V)``.
+        TypeError: on a non-int size or ``padding_idx`` (and as
+            :class:`~course_pkg.layers.ModuleBase` for the keyword arguments).
+        ValueError: on a size below 1, or a ``padding_idx`` outside ``[-V, V)``.
     """
 
     def __init__(self, num_embeddings, embedding_dim, padding_idx=None, **kwargs):
+        self.num_embeddings = V.check_int("num_embeddings", num_embeddings, low=1)
+        self.embedding_dim = V.check_int("embedding_dim", embedding_dim, low=1)
+        padding_idx = V.check_int("padding_idx", padding_idx, -num_embeddings, num_embeddings,
+                                  high_open=True, none=True)
+        self.padding_idx = None if padding_idx is None else padding_idx % num_embeddings
         super().__init__(**kwargs)
-        self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
-        self.padding_idx = padding_idx
         weight = self.rng.standard_normal((num_embeddings, embedding_dim))
-        if padding_idx is not None:
-            weight[padding_idx] = 0.0
+        if self.padding_idx is not None:
+            weight[self.padding_idx] = 0.0
         self._params["weight"] = self._to_backend(weight)
 
     def forward(self, index):
-        """Integer ids of any shape ``S`` -> vectors ``S + (E,)``."""
-        idx = B.to_numpy(index)
-        if not np.issubdtype(idx.dtype, np.integer):
-            raise TypeError(f"Expected integer indices, got {idx.dtype}")
-        if idx.size and (idx.min() < 0 or idx.max() >= self.num_embeddings):
-            raise ValueError(f"Expected indices in [0, {self.num_embeddings}), got min {idx.min()} "
-                             f"and max {idx.max()}")
+        """Integer ids of any shape ``S`` (an array, a tensor or nested lists) -> vectors ``S + (E,)``.
+
+        Raises:
+            TypeError: for indices that are not integers.
+            ValueError: for an index outside ``[0, V)``.
+        """
+        idx = V.check_ids("indices", index, self.num_embeddings)
         if self.backend == "torch":
             index = B.torch_module().as_tensor(idx, device=self.device)
         else:
@@ -105,8 +133,15 @@ class Embedding(ModuleBase):
         return self._params["weight"][index]                  # S + (E,)
 
     def backward(self, dout):
-        """``dout S + (E,) -> (None, grads)``: rows of repeated indices add up."""
-        index = self._cache
+        """``dout S + (E,) -> (None, grads)``: rows of repeated indices add up.
+
+        Raises:
+            RuntimeError: if :meth:`forward` has not been called.
+            TypeError: if ``dout`` is not an array of the layer's back-end and dtype.
+            ValueError: if ``dout`` is not shaped like the last output.
+        """
+        index = V.check_called(self._cache)
+        self._check_grad("dout", dout, tuple(index.shape) + (self.embedding_dim,))
         weight = self._params["weight"]
         dW = B.add_rows(B.zeros_like(weight, weight.shape), index.reshape(-1),
                         dout.reshape(-1, self.embedding_dim))
@@ -130,6 +165,7 @@ class _Composite(ModuleBase):
 
     def __init__(self, rnn, vocab_size=None, padding_idx=0, seed=None):
         _check_rnn(rnn)
+        vocab_size = V.check_int("vocab_size", vocab_size, low=1, none=True)
         super().__init__(backend=rnn.backend, device=rnn.device, dtype=rnn.dtype, seed=seed)
         if vocab_size is not None:
             self.add_module("embed", Embedding(vocab_size, rnn.input_size, padding_idx=padding_idx,
@@ -159,19 +195,43 @@ class SequenceTagger(_Composite):
 
     Inputs: ``x`` as for ``rnn`` (or token ids ``(N, T)``), optional ``lengths (N,)`` and ``hx``.
     Returns: logits shaped like ``rnn``'s output with ``K`` features: ``(N, T, K)`` batch-first.
+
+    Raises:
+        TypeError: if ``rnn`` is not a course_pkg ``RNN``, ``LSTM`` or ``GRU``, or a size,
+            ``padding_idx`` or ``seed`` is not an int.
+        ValueError: on a size below 1 or a ``padding_idx`` outside the vocabulary.
     """
 
     def __init__(self, rnn, num_outputs, vocab_size=None, padding_idx=0, seed=None):
         super().__init__(rnn, vocab_size, padding_idx, seed)
         features = rnn.hidden_size * rnn.num_directions
+        num_outputs = V.check_int("num_outputs", num_outputs, low=1)
         self.add_module("head", Linear(features, num_outputs, **self.child_kwargs()))
 
     def forward(self, x, lengths=None, hx=None):
+        """Logits of every step; see the class docstring.
+
+        Raises:
+            TypeError: if an input is not an array of the model's back-end and dtype, or
+                token ids are not integers.
+            ValueError: on shapes that disagree, ids out of range or bad ``lengths``.
+        """
         out, _ = self.rnn(self._inputs(x), hx, lengths=lengths)   # (N, T, dirs*H)
-        return self.head(out)                                     # (N, T, K)
+        logits = self.head(out)                                   # (N, T, K)
+        self._cache = tuple(logits.shape)
+        return logits
 
     def backward(self, dlogits):
-        """``dlogits -> (dx, grads)``, ``grads`` keyed like :meth:`~course_pkg.layers.ModuleBase.state_dict` (``dx`` is None with an embedding)."""
+        """``dlogits -> (dx, grads)``, ``grads`` keyed like :meth:`~course_pkg.layers.ModuleBase.state_dict`.
+
+        ``dx`` is None with an embedding.
+
+        Raises:
+            RuntimeError: if :meth:`forward` has not been called.
+            TypeError: if ``dlogits`` is not an array of the model's back-end and dtype.
+            ValueError: if ``dlogits`` is not shaped like the last logits.
+        """
+        self._check_grad("dlogits", dlogits, V.check_called(self._cache))
         dout, g_head = self.head.backward(dlogits)
         dx, _, g_rnn = self.rnn.backward(dout)
         return self._inputs_backward(dx, {"head": g_head, "rnn": g_rnn})
@@ -212,22 +272,41 @@ class SequenceClassifier(_Composite):
     Args: as :class:`SequenceTagger`.
 
     Inputs: as :class:`SequenceTagger`. Returns: ``(N, K)``.
+
+    Raises:
+        TypeError, ValueError: as :class:`SequenceTagger`.
     """
 
     def __init__(self, rnn, num_outputs, vocab_size=None, padding_idx=0, seed=None):
         super().__init__(rnn, vocab_size, padding_idx, seed)
         features = rnn.hidden_size * rnn.num_directions
+        num_outputs = V.check_int("num_outputs", num_outputs, low=1)
         self.add_module("head", Linear(features, num_outputs, **self.child_kwargs()))
 
     def forward(self, x, lengths=None, hx=None):
+        """Logits from the final state; see the class docstring.
+
+        Raises:
+            TypeError: if an input is not an array of the model's back-end and dtype, or
+                token ids are not integers.
+            ValueError: on shapes that disagree, ids out of range or bad ``lengths``.
+        """
         out, state = self.rnn(self._inputs(x), hx, lengths=lengths)
         h_n = state[0] if isinstance(state, tuple) else state     # (L*dirs, N, H)
-        self._cache = (out.shape, h_n.shape)
-        return self.head(final_features(h_n, self.rnn.num_directions))   # (N, K)
+        logits = self.head(final_features(h_n, self.rnn.num_directions))   # (N, K)
+        self._cache = (out.shape, h_n.shape, tuple(logits.shape))
+        return logits
 
     def backward(self, dlogits):
-        """``dlogits (N, K) -> (dx, grads)`` (``dx`` is None with an embedding)."""
-        out_shape, h_shape = self._cache
+        """``dlogits (N, K) -> (dx, grads)`` (``dx`` is None with an embedding).
+
+        Raises:
+            RuntimeError: if :meth:`forward` has not been called.
+            TypeError: if ``dlogits`` is not an array of the model's back-end and dtype.
+            ValueError: if ``dlogits`` is not shaped like the last logits.
+        """
+        out_shape, h_shape, logits_shape = V.check_called(self._cache)
+        self._check_grad("dlogits", dlogits, logits_shape)
         dfeat, g_head = self.head.backward(dlogits)               # (N, dirs*H)
         dh_n = final_features_backward(dfeat, h_shape, self.rnn.num_directions)
         dx, _, g_rnn = self.rnn.backward(B.zeros_like(dfeat, out_shape), dh_n)
@@ -255,7 +334,9 @@ class SequenceGenerator(_Composite):
     Returns: logits ``(N, T, V)``.
 
     Raises:
-        ValueError: if ``rnn`` is bidirectional or not batch-first.
+        TypeError: if ``rnn`` is not a course_pkg ``RNN``, ``LSTM`` or ``GRU``, or a size or
+            ``seed`` is not an int.
+        ValueError: if ``rnn`` is bidirectional or not batch-first, or a size is below 1.
     """
 
     def __init__(self, rnn, feature_size, vocab_size, seed=None):
@@ -263,23 +344,57 @@ class SequenceGenerator(_Composite):
         if rnn.bidirectional or not rnn.batch_first:
             raise ValueError("Expected a unidirectional, batch_first rnn for generation, got "
                              f"bidirectional={rnn.bidirectional}, batch_first={rnn.batch_first}")
+        self.feature_size = V.check_int("feature_size", feature_size, low=1)
+        self.vocab_size = V.check_int("vocab_size", vocab_size, low=1)
         kw = self.child_kwargs
         self.add_module("init", Linear(feature_size, rnn.hidden_size, **kw()))
         self.add_module("embed", Embedding(vocab_size, rnn.input_size, **kw()))
         self.add_module("head", Linear(rnn.hidden_size, vocab_size, **kw()))
 
+    def _check_features(self, features):
+        self._check_array("features", features)
+        if features.ndim != 2 or features.shape[1] != self.feature_size:
+            raise ValueError(f"Expected features of shape (N, {self.feature_size}), got {tuple(features.shape)}")
+        return features
+
     def initial_state(self, features):
-        """``h_0`` for every layer from ``features (N, F)``; zeros for the LSTM's ``c_0``."""
-        h = B.namespace(features).tanh(self.init(features))    # (N, H)
+        """``h_0`` for every layer from ``features (N, F)``; zeros for the LSTM's ``c_0``.
+
+        Raises:
+            TypeError: if ``features`` is not an array of the model's back-end and dtype.
+            ValueError: if ``features`` is not ``(N, feature_size)``.
+        """
+        h = B.namespace(features).tanh(self.init(self._check_features(features)))    # (N, H)
         self._h = h
         return initial_state(h, self.rnn)
 
     def forward(self, features, tokens_in):
+        """Teacher-forced logits ``(N, T, V)``; see the class docstring.
+
+        Raises:
+            TypeError: if ``features`` is not an array of the model's back-end and dtype,
+                or ``tokens_in`` not integers.
+            ValueError: if ``features`` is not ``(N, feature_size)``, ``tokens_in`` not
+                ``(N, T)`` with ``T >= 1`` and ids in ``[0, V)``.
+        """
+        tokens = V.check_ids("tokens_in", tokens_in, self.vocab_size, ndim=2)
+        if tokens.shape[0] != self._check_features(features).shape[0]:
+            raise ValueError(f"Expected tokens_in with the batch size of features, {features.shape[0]}, "
+                             f"got shape {tokens.shape}")
         out, _ = self.rnn(self.embed(tokens_in), self.initial_state(features))   # (N, T, H)
-        return self.head(out)                                   # (N, T, V)
+        logits = self.head(out)                                 # (N, T, V)
+        self._cache = tuple(logits.shape)
+        return logits
 
     def backward(self, dlogits):
-        """``dlogits (N, T, V) -> (dfeatures, grads)``."""
+        """``dlogits (N, T, V) -> (dfeatures, grads)``.
+
+        Raises:
+            RuntimeError: if :meth:`forward` has not been called.
+            TypeError: if ``dlogits`` is not an array of the model's back-end and dtype.
+            ValueError: if ``dlogits`` is not shaped like the last logits.
+        """
+        self._check_grad("dlogits", dlogits, V.check_called(self._cache))
         dout, g_head = self.head.backward(dlogits)
         demb, dhx, g_rnn = self.rnn.backward(dout)
         _, g_embed = self.embed.backward(demb)
@@ -291,7 +406,16 @@ class SequenceGenerator(_Composite):
         """Greedy generation: ``features (N, F) -> tokens (N, max_len)`` (after ``<bos>``).
 
         Positions after an ``eos`` token are filled with ``eos``.
+
+        Raises:
+            TypeError: if ``features`` is not an array of the model's back-end and dtype,
+                or ``bos``, ``max_len`` or ``eos`` is not an int.
+            ValueError: if ``features`` is not ``(N, feature_size)``, ``bos`` or ``eos`` is
+                outside ``[0, vocab_size)``, or ``max_len < 1``.
         """
+        bos = V.check_int("bos", bos, 0, self.vocab_size, high_open=True)
+        eos = V.check_int("eos", eos, 0, self.vocab_size, high_open=True, none=True)
+        max_len = V.check_int("max_len", max_len, low=1)
         state = self.initial_state(features)
         N = features.shape[0]
         token = np.full(N, bos)

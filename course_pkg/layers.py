@@ -9,20 +9,15 @@ loads into a torch.nn module and back.
 from __future__ import annotations
 
 import math
+import warnings
 from collections import OrderedDict
+from collections.abc import Mapping
 
 import numpy as np
 
+from . import _validate as V
 from . import backend as B
 from . import scan
-
-
-def _check_size(name, value, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"Expected {name} to be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"Expected {name} >= {minimum}, got {value}")
-    return int(value)
 
 
 def length_mask(lengths, N, T):
@@ -35,7 +30,7 @@ def length_mask(lengths, N, T):
     if lengths.shape != (N,) or not np.issubdtype(lengths.dtype, np.integer):
         raise ValueError(f"Expected lengths to be {N} integers, got shape {lengths.shape} "
                          f"of dtype {lengths.dtype}")
-    if lengths.min() < 1 or lengths.max() > T:
+    if N and (lengths.min() < 1 or lengths.max() > T):
         raise ValueError(f"Expected lengths in [1, {T}], got min {lengths.min()} and max {lengths.max()}")
     return np.arange(T)[None, :] < lengths[:, None]                      # (N, T)
 
@@ -48,7 +43,16 @@ class ModuleBase:
         device: torch device for the torch back-end (``None`` = CPU).
         dtype: ``"float32"`` (default) or ``"float64"``, or a NumPy/torch dtype.
         seed: seed of the NumPy generator that draws the initial weights (identical
-            on both back-ends) and the dropout masks.
+            on both back-ends) and the dropout masks: an int ``>= 0``, or ``None``.
+
+    Raises:
+        TypeError: if ``backend`` is not a string, ``dtype`` not a float type, ``device``
+            not a device, or ``seed`` not an int.
+        ValueError: on an unknown back-end or device, or a negative seed.
+
+    Arrays passed to a module (inputs, states, gradients) must be of its back-end, dtype
+    and device: another float dtype raises ``TypeError``, as torch.nn does, and nothing is
+    converted silently (see the Conventions appendix of the book).
 
     A composite model adds children with :meth:`add_module`; its ``state_dict`` then
     names their parameters ``child.name``, as torch.nn does, so it loads into a torch
@@ -62,7 +66,7 @@ class ModuleBase:
         self.backend = B.check_backend(backend)
         self.device = B.resolve_device(self.backend, device)
         self.dtype = B.dtype_name("float32" if dtype is None else dtype)
-        self.rng = np.random.default_rng(seed)
+        self.rng = np.random.default_rng(V.check_int("seed", seed, low=0, none=True))
         self.training = True
         self.grads = None
         self._cache = None
@@ -87,7 +91,16 @@ class ModuleBase:
                     seed=int(self.rng.integers(2 ** 31)))
 
     def add_module(self, name, module):
-        """Register ``module`` as a child called ``name`` (also set as an attribute); returns it."""
+        """Register ``module`` as a child called ``name`` (also set as an attribute); returns it.
+
+        Raises:
+            TypeError: if ``name`` is not a string or ``module`` not a course_pkg module.
+            ValueError: if ``name`` is empty, holds a dot, or is taken by a parameter.
+        """
+        V.check_type("name", name, str, "a str")
+        V.check_type("module", module, ModuleBase, "a course_pkg module")
+        if not name or "." in name or name in self._params:
+            raise ValueError(f"Expected a module name without '.' and not a parameter's, got {name!r}")
         self._modules[name] = module
         setattr(self, name, module)
         return module
@@ -117,18 +130,22 @@ class ModuleBase:
         this module's back-end, dtype and device.
 
         Raises:
+            TypeError: if ``state_dict`` is not a dict, or a value is not a real-valued
+                NumPy array or torch tensor.
             ValueError: if keys are missing or unexpected, or a shape differs.
         """
+        V.check_type("state_dict", state_dict, Mapping, "a dict name -> array")
         own = self.state_dict()
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         if missing or unexpected:
             raise ValueError(f"Expected keys {list(own)}, got missing {missing} and unexpected {unexpected}")
         for name, old in own.items():
-            new = state_dict[name]
+            new = _check_state_value(name, state_dict[name])
             if tuple(new.shape) != tuple(old.shape):
                 raise ValueError(f"Expected {name} of shape {tuple(old.shape)}, got {tuple(new.shape)}")
-            new = B.to_backend(new, self.backend, self.dtype, self.device)
+        for name, old in own.items():
+            new = B.to_backend(state_dict[name], self.backend, self.dtype, self.device)
             if self.backend == "torch":
                 with B.torch_module().no_grad():
                     old.copy_(new)
@@ -155,8 +172,12 @@ class ModuleBase:
 
     # -- modes and devices --------------------------------------------------------------
     def train(self, mode=True):
-        """Training mode (dropout on), for this module and its children; returns ``self``."""
-        self.training = bool(mode)
+        """Training mode (dropout on), for this module and its children; returns ``self``.
+
+        Raises:
+            TypeError: if ``mode`` is not a bool.
+        """
+        self.training = V.check_bool("mode", mode)
         for child in self._modules.values():
             child.train(mode)
         return self
@@ -169,6 +190,7 @@ class ModuleBase:
         """Move the parameters to ``device`` (torch back-end); returns ``self``.
 
         Raises:
+            TypeError: if ``device`` is not a device.
             ValueError: for a device other than the CPU on the NumPy back-end, or CUDA without a GPU.
         """
         self.device = B.resolve_device(self.backend, device)
@@ -192,15 +214,23 @@ class ModuleBase:
 
     # -- input checks ---------------------------------------------------------------------
     def _check_array(self, name, x):
-        if B.is_torch(x) != (self.backend == "torch") or not hasattr(x, "shape"):
-            kind = "torch.Tensor" if self.backend == "torch" else "numpy.ndarray"
-            raise TypeError(f"Expected {name} to be a {kind} (backend={self.backend!r}), "
-                            f"got {type(x).__name__}")
-        if B.dtype_name(x.dtype) != self.dtype:
-            raise TypeError(f"Expected {name} of dtype {self.dtype} (the parameters' dtype), "
-                            f"got {B.dtype_name(x.dtype)}")
-        if self.backend == "torch" and x.device != self.device:
-            raise ValueError(f"Expected {name} on device {self.device}, got {x.device}")
+        """``x`` if it is an array of this module's back-end, dtype and device (see ``_validate.check_array``)."""
+        return V.check_array(name, x, self.backend, self.dtype, self.device,
+                             note=f" (backend={self.backend!r})", dtype_note=" (the parameters' dtype)")
+
+    def _check_grad(self, name, g, shape):
+        """A gradient: an array like :meth:`_check_array` wants, of ``shape``."""
+        return V.check_shape(name, self._check_array(name, g), shape)
+
+
+def _check_state_value(name, value):
+    """A state dict entry: a NumPy array or torch tensor of real numbers (ints are cast, as torch's copy_ does)."""
+    label = f"state_dict[{name!r}]"
+    if not (isinstance(value, np.ndarray) or B.is_torch(value)):
+        raise TypeError(f"Expected {label} to be a numpy.ndarray or torch.Tensor, got {type(value).__name__}")
+    if (value.is_complex() if B.is_torch(value) else value.dtype.kind not in "biuf"):
+        raise TypeError(f"Expected {label} of a real dtype, got {value.dtype}")
+    return value
 
 
 class CellBase(ModuleBase):
@@ -210,9 +240,9 @@ class CellBase(ModuleBase):
     """
 
     def __init__(self, input_size, hidden_size, bias=True, **kwargs):
-        self.input_size = _check_size("input_size", input_size)
-        self.hidden_size = _check_size("hidden_size", hidden_size)
-        self.bias = bool(bias)
+        self.input_size = V.check_int("input_size", input_size, low=1)
+        self.hidden_size = V.check_int("hidden_size", hidden_size, low=1)
+        self.bias = V.check_bool("bias", bias)
         super().__init__(**kwargs)
         self._init_uniform(self._param_shapes(), 1.0 / math.sqrt(self.hidden_size))
 
@@ -225,7 +255,14 @@ class CellBase(ModuleBase):
         return {}
 
     def forward(self, input, hx=None):
-        """One step; see the class docstring for shapes. Returns the next state."""
+        """One step; see the class docstring for shapes. Returns the next state.
+
+        Raises:
+            TypeError: if ``input`` or ``hx`` is not an array of the module's back-end and
+                dtype, or the LSTM cell's ``hx`` is not a pair.
+            ValueError: if a shape differs from ``(N, input_size)``/``(N, hidden_size)``
+                (or the unbatched ``(input_size,)``/``(hidden_size,)``), or a device differs.
+        """
         self._check_array("input", input)
         if input.ndim not in (1, 2) or input.shape[-1] != self.input_size:
             raise ValueError(f"Expected input of shape (N, {self.input_size}) or ({self.input_size},), "
@@ -259,19 +296,20 @@ class CellBase(ModuleBase):
 
         Raises:
             RuntimeError: if :meth:`forward` has not been called.
-            ValueError: if a gradient's shape differs from the state's.
+            TypeError: if a gradient is not an array of the module's back-end and dtype.
+            ValueError: if there are no or too many gradients, or one's shape differs from the state's.
         """
-        if self._cache is None:
-            raise RuntimeError("Expected forward() to be called before backward()")
-        cache, batched = self._cache
+        cache, batched = V.check_called(self._cache)
         h_prev = cache[1]
         expected = tuple(h_prev.shape) if batched else tuple(h_prev.shape[1:])
         if not 1 <= len(grad_state) <= self.n_states:
             raise ValueError(f"Expected 1 to {self.n_states} state gradient(s), got {len(grad_state)}")
         grad_state = tuple(grad_state) + (None,) * (self.n_states - len(grad_state))
-        for g in grad_state:
-            if g is not None and tuple(g.shape) != expected:
-                raise ValueError(f"Expected a state gradient of shape {expected}, got {tuple(g.shape)}")
+        for k, g in enumerate(grad_state):
+            if g is not None:
+                self._check_array(f"grad_state[{k}]", g)
+                if tuple(g.shape) != expected:
+                    raise ValueError(f"Expected a state gradient of shape {expected}, got {tuple(g.shape)}")
         grad_state = tuple(B.zeros_like(h_prev, h_prev.shape) if g is None else g if batched else g[None]
                            for g in grad_state)
         dx, dstate, grads = scan.step_backward(self.core_backward, grad_state, cache)
@@ -279,6 +317,9 @@ class CellBase(ModuleBase):
             dx, dstate = dx[0], tuple(d[0] for d in dstate)
         self.grads = grads
         return dx, (dstate[0] if len(dstate) == 1 else dstate), grads
+
+
+FROM_TORCH_KWARGS = ("backend", "device", "dtype", "seed", "explicit_backward")
 
 
 class RNNBase(ModuleBase):
@@ -290,14 +331,18 @@ class RNNBase(ModuleBase):
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
                  dropout=0.0, bidirectional=False, explicit_backward=True, **kwargs):
-        self.explicit_backward = bool(explicit_backward)
-        self.input_size = _check_size("input_size", input_size)
-        self.hidden_size = _check_size("hidden_size", hidden_size)
-        self.num_layers = _check_size("num_layers", num_layers)
-        if not isinstance(dropout, (int, float)) or not 0 <= dropout <= 1:
-            raise ValueError(f"Expected dropout in [0, 1], got {dropout!r}")
-        self.bias, self.batch_first = bool(bias), bool(batch_first)
-        self.dropout, self.bidirectional = float(dropout), bool(bidirectional)
+        self.explicit_backward = V.check_bool("explicit_backward", explicit_backward)
+        self.input_size = V.check_int("input_size", input_size, low=1)
+        self.hidden_size = V.check_int("hidden_size", hidden_size, low=1)
+        self.num_layers = V.check_int("num_layers", num_layers, low=1)
+        self.dropout = V.check_number("dropout", dropout, low=0, high=1)
+        self.bias, self.batch_first = V.check_bool("bias", bias), V.check_bool("batch_first", batch_first)
+        self.bidirectional = V.check_bool("bidirectional", bidirectional)
+        if self.dropout > 0 and self.num_layers == 1:
+            warnings.warn("dropout option adds dropout after all but last recurrent layer, so non-zero "
+                          f"dropout expects num_layers greater than 1, but got dropout={dropout} and "
+                          f"num_layers={num_layers}", UserWarning,
+                          stacklevel=2 if type(self).__init__ is RNNBase.__init__ else 3)
         self.num_directions = 2 if self.bidirectional else 1
         super().__init__(**kwargs)
         self._init_uniform(self._param_shapes(), 1.0 / math.sqrt(self.hidden_size))
@@ -356,9 +401,18 @@ class RNNBase(ModuleBase):
     def from_torch_nn(cls, module, **kwargs):
         """Build this class from a ``torch.nn`` module, copying configuration and weights.
 
-        ``kwargs`` (``backend``, ``device``, ``seed``) go to the constructor; the dtype is
-        the module's unless given.
+        ``kwargs`` (``backend``, ``device``, ``dtype``, ``seed``, ``explicit_backward``) go to
+        the constructor; the dtype is the module's unless given.
+
+        Raises:
+            TypeError: if ``module`` is not a ``torch.nn`` module of this class's name (an
+                ``LSTM`` builds from a ``torch.nn.LSTM`` only), or on another keyword argument.
+            ValueError: if the module has projections (``proj_size > 0``).
         """
+        V.check_type("module", module, getattr(B.torch_module().nn, cls.__name__), f"a torch.nn.{cls.__name__}")
+        unknown = sorted(set(kwargs) - set(FROM_TORCH_KWARGS))
+        if unknown:
+            raise TypeError(f"Expected keyword arguments among {list(FROM_TORCH_KWARGS)}, got {unknown}")
         config = {k: getattr(module, k) for k in ("input_size", "hidden_size", "num_layers", "bias",
                                                   "batch_first", "dropout", "bidirectional")}
         if hasattr(module, "nonlinearity"):
@@ -380,6 +434,9 @@ class RNNBase(ModuleBase):
         if input.shape[-1] != self.input_size:
             raise ValueError(f"Expected input.shape[-1] == input_size = {self.input_size}, "
                              f"got {input.shape[-1]}")
+        if input.shape[1 if input.ndim == 3 and self.batch_first else 0] == 0:
+            raise ValueError(f"Expected sequence length to be larger than 0 in {type(self).__name__}, "
+                             f"got input of shape {tuple(input.shape)}")
         if input.ndim == 2:
             return input[None], False                    # (1, T, D)
         return (input if self.batch_first else input.transpose(1, 0, 2) if B.namespace(input) is np
@@ -407,8 +464,14 @@ class RNNBase(ModuleBase):
         followed by ``pad_packed_sequence`` in torch.nn; ``h_n`` holds each sequence's
         state at its own last valid step.
 
+        An empty batch (``N = 0``) gives empty results, as in torch.nn.
+
         Raises:
-            ValueError: if ``lengths`` is not ``N`` integers in ``[1, T]``, or the input is unbatched.
+            TypeError: if ``input`` or ``hx`` is not an array of the module's back-end and
+                dtype, or the LSTM's ``hx`` is not a pair.
+            ValueError: if ``input`` has a wrong rank or feature size or no time steps
+                (``T = 0``), ``hx`` a wrong shape or device, ``lengths`` is not ``N``
+                integers in ``[1, T]``, or ``lengths`` comes with an unbatched input.
         """
         x, batched = self._check_input(input)           # (N, T, D)
         N, T, _ = x.shape
@@ -482,14 +545,12 @@ class RNNBase(ModuleBase):
 
         Raises:
             RuntimeError: if :meth:`forward` has not been called.
+            TypeError: if a gradient is not an array of the module's back-end and dtype.
             ValueError: if a gradient's shape differs from what it is the gradient of.
         """
-        if self._cache is None:
-            raise RuntimeError("Expected forward() to be called before backward()")
-        caches, masks, batched, out_shape = self._cache
+        caches, masks, batched, out_shape = V.check_called(self._cache)
         expected = self._to_layout(np.empty(out_shape, dtype=bool), batched).shape
-        if tuple(grad_output.shape) != tuple(expected):
-            raise ValueError(f"Expected grad_output of shape {tuple(expected)}, got {tuple(grad_output.shape)}")
+        self._check_grad("grad_output", grad_output, expected)
         dstates = self._grad_states(grad_state, batched, out_shape[0])
         d_layer = self._to_layout(grad_output, batched) if batched else grad_output[None]  # (N, T, dirs*H)
         grads, dstate0, H = {}, [None] * len(caches), self.hidden_size
@@ -518,7 +579,9 @@ class RNNBase(ModuleBase):
         out = []
         for k in range(self.n_states):
             g = grad_state[k] if k < len(grad_state) else None
-            if g is not None and tuple(g.shape) != shape:
-                raise ValueError(f"Expected a gradient of h_n of shape {shape}, got {tuple(g.shape)}")
+            if g is not None:
+                self._check_array(f"grad_{'hc'[k]}_n", g)
+                if tuple(g.shape) != shape:
+                    raise ValueError(f"Expected a gradient of {'hc'[k]}_n of shape {shape}, got {tuple(g.shape)}")
             out.append(None if g is None else (g if batched else g[:, None]))
         return out

@@ -21,32 +21,18 @@ import math
 
 import numpy as np
 
+from . import _validate as V
 from . import backend as B
 
 REDUCTIONS = ("mean", "sum", "none")
 
 
 # -- input checks -------------------------------------------------------------------------
-def _check_float(name, x):
-    if not (isinstance(x, np.ndarray) or B.is_torch(x)):
-        raise TypeError(f"Expected {name} to be a numpy.ndarray or torch.Tensor, got {type(x).__name__}")
-    try:
-        B.dtype_name(x.dtype)
-    except TypeError:
-        raise TypeError(f"Expected {name} of dtype float32 or float64, got {x.dtype}") from None
-
-
 def _check_axis(x, axis):
-    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
-        raise TypeError(f"Expected axis to be an int, got {type(axis).__name__}")
+    V.check_int("axis", axis)
     if x.ndim == 0 or not -x.ndim <= axis < x.ndim:
         raise ValueError(f"Expected axis in [-{x.ndim}, {x.ndim}) for an array of shape "
                          f"{tuple(x.shape)}, got {axis}")
-
-
-def _check_reduction(reduction):
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"Expected reduction 'mean', 'sum' or 'none', got {reduction!r}")
 
 
 def _same_kind(name, x, like):
@@ -68,11 +54,10 @@ def _is_integer(dtype):
 
 def _check_targets(logits, targets, ignore_index):
     """Validate ``cross_entropy``'s arguments; returns ``targets`` as an array."""
-    _check_float("logits", logits)
+    V.check_array("logits", logits)
     if logits.ndim not in (2, 3) or logits.shape[-1] == 0:
         raise ValueError(f"Expected logits of shape (N, K) or (N, T, K) with K >= 1, got {tuple(logits.shape)}")
-    if isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer)):
-        raise TypeError(f"Expected ignore_index to be an int, got {type(ignore_index).__name__}")
+    V.check_int("ignore_index", ignore_index)
     targets = _same_kind("targets", targets, logits)
     if not _is_integer(targets.dtype):
         raise TypeError(f"Expected integer targets, got dtype {targets.dtype}")
@@ -124,7 +109,7 @@ def log_softmax(logits, axis=-1):
         TypeError: if ``logits`` is not a float32/float64 array, or ``axis`` not an int.
         ValueError: if ``axis`` is out of range.
     """
-    _check_float("logits", logits)
+    V.check_array("logits", logits)
     _check_axis(logits, axis)
     xp = B.namespace(logits)
     shifted = logits - _keepdims(logits, "max", axis)                     # every entry <= 0
@@ -149,7 +134,7 @@ def softmax(logits, axis=-1):
         TypeError: if ``logits`` is not a float32/float64 array, or ``axis`` not an int.
         ValueError: if ``axis`` is out of range.
     """
-    _check_float("logits", logits)
+    V.check_array("logits", logits)
     _check_axis(logits, axis)
     e = B.namespace(logits).exp(logits - _keepdims(logits, "max", axis))
     return e / _keepdims(e, "sum", axis)
@@ -191,13 +176,13 @@ def cross_entropy(logits, targets, ignore_index=-100, reduction="mean"):
         (of ``loss.sum()`` for ``"none"``). Both have the logits' dtype.
 
     Raises:
-        TypeError: if ``logits`` is not a float array, ``targets`` not integer, or
-            ``ignore_index`` not an int.
+        TypeError: if ``logits`` is not a float array, ``targets`` not integer (or not of
+            the logits' back-end), ``ignore_index`` not an int, or ``reduction`` not a string.
         ValueError: on a wrong rank or shape, a target outside ``[0, K)`` other than
             ``ignore_index``, an unknown ``reduction``, or (for ``"mean"``) no target
             left once ``ignore_index`` is removed.
     """
-    _check_reduction(reduction)
+    V.check_choice("reduction", reduction, REDUCTIONS)
     targets = _check_targets(logits, targets, ignore_index)
     xp = B.namespace(logits)
     K = logits.shape[-1]
@@ -244,12 +229,13 @@ def mse_loss(pred, target, reduction="mean"):
         ``loss`` (of ``loss.sum()`` for ``"none"``).
 
     Raises:
-        TypeError: if ``pred`` is not a float array or ``target``'s dtype differs.
+        TypeError: if ``pred`` is not a float array, ``target``'s back-end or dtype differs,
+            or ``reduction`` is not a string.
         ValueError: if the shapes differ, ``reduction`` is unknown, or ``pred`` is empty
             with ``reduction="mean"``.
     """
-    _check_reduction(reduction)
-    _check_float("pred", pred)
+    V.check_choice("reduction", reduction, REDUCTIONS)
+    V.check_array("pred", pred)
     target = _same_kind("target", target, pred)
     if target.dtype != pred.dtype:
         raise TypeError(f"Expected target of dtype {pred.dtype} (pred's), got {target.dtype}")

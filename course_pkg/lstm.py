@@ -64,6 +64,8 @@ def lstm_step_forward(x, h_prev, c_prev, params):
         ``(h_next, c_next, cache)``, the states of shape ``(N, H)``.
 
     Raises:
+        TypeError: if ``params`` is not a dict of arrays, or an array is not of
+            ``weight_ih``'s back-end and float dtype.
         ValueError: on shapes that disagree.
     """
     scan.check_step(x, {"h_prev": h_prev, "c_prev": c_prev}, params, gates=4)
@@ -75,7 +77,13 @@ def lstm_step_backward(dh_next, dc_next, cache):
     """Backward of :func:`lstm_step_forward`: ``-> (dx, dh_prev, dc_prev, grads)``.
 
     Shapes ``(N, D)``, ``(N, H)``, ``(N, H)``; ``grads`` keyed like ``params``.
+
+    Raises:
+        TypeError: if ``cache`` is not :func:`lstm_step_forward`'s, or a gradient not an
+            array of its back-end and dtype.
+        ValueError: if ``dh_next`` or ``dc_next`` is not ``(N, H)``.
     """
+    scan.check_step_grad({"dh_next": dh_next, "dc_next": dc_next}, cache, "lstm_step_forward")
     dx, (dh_prev, dc_prev), grads = scan.step_backward(lstm_core_backward, (dh_next, dc_next), cache)
     return dx, dh_prev, dc_prev, grads
 
@@ -88,10 +96,11 @@ def lstm_forward(x, h0, c0, params):
         cell state ``(N, H)``.
 
     Raises:
-        ValueError: on shapes that disagree.
+        TypeError: if ``params`` is not a dict of arrays, or an array is not of
+            ``weight_ih``'s back-end and float dtype.
+        ValueError: on shapes that disagree, or ``T = 0``.
     """
-    scan.check_sequence(x)
-    scan.check_step(x[:, 0], {"h0": h0, "c0": c0}, params, gates=4)
+    scan.check_sequence(x, {"h0": h0, "c0": c0}, params, gates=4)
     h, (_, c_T), cache = scan.scan_forward(lstm_core_forward, x, (h0, c0), params)
     return h, c_T, cache
 
@@ -106,7 +115,13 @@ def lstm_backward(dh, cache, dc_T=None):
 
     Returns:
         ``(dx, dh0, dc0, grads)`` of shapes ``(N, T, D)``, ``(N, H)``, ``(N, H)``.
+
+    Raises:
+        TypeError: if ``cache`` is not :func:`lstm_forward`'s, or a gradient not an array of
+            its back-end and dtype.
+        ValueError: if ``dh`` is not ``(N, T, H)`` or ``dc_T`` not ``(N, H)``.
     """
+    scan.check_scan_grad({"dh": dh, **({} if dc_T is None else {"dc_T": dc_T})}, cache, "lstm_forward")
     dx, (dh0, dc0), grads = scan.scan_backward(lstm_core_backward, dh, (None, dc_T), cache)
     return dx, dh0, dc0, grads
 
@@ -120,6 +135,9 @@ class LSTMCell(CellBase):
     Inputs: ``input`` ``(N, D)`` or ``(D,)``; ``hx = (h, c)``, each ``(N, H)`` or ``(H,)``, zeros if omitted.
 
     Returns: ``(h', c')``, each ``(N, H)`` or ``(H,)``; :meth:`~course_pkg.layers.CellBase.backward` takes ``(dh', dc')``.
+
+    Raises:
+        ValueError, TypeError: as :class:`~course_pkg.rnn.RNNCell`.
     """
 
     gates, n_states = 4, 2

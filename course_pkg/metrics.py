@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from . import _validate as V
 from . import backend as B
 
 __all__ = ["accuracy", "token_accuracy", "confusion_matrix", "bio_entities", "entity_f1",
@@ -53,9 +54,7 @@ def _labels(pred_or_logits, target):
 
 
 def _check_ignore(ignore_index):
-    if ignore_index is not None and (isinstance(ignore_index, bool)
-                                     or not isinstance(ignore_index, (int, np.integer))):
-        raise TypeError(f"Expected ignore_index to be an int or None, got {type(ignore_index).__name__}")
+    return V.check_int("ignore_index", ignore_index, none=True)
 
 
 def _mean_correct(pred, target, keep):
@@ -146,15 +145,17 @@ def confusion_matrix(pred_or_logits, target, num_classes=None, ignore_index=None
         ``(K, K)`` int64 array; rows are true classes, columns predicted ones.
 
     Raises:
-        TypeError: on non-integer labels.
-        ValueError: if the shapes disagree or a label lies outside ``[0, num_classes)``.
+        TypeError: on non-integer labels, or a ``num_classes``/``ignore_index`` that is not an int.
+        ValueError: if the shapes disagree, ``num_classes < 1``, or a label lies outside
+            ``[0, num_classes)``.
     """
     _check_ignore(ignore_index)
+    num_classes = V.check_int("num_classes", num_classes, low=1, none=True)
     pred, target = _labels(pred_or_logits, target)
     keep = np.ones(target.shape, bool) if ignore_index is None else target != ignore_index
     pred, target = pred[keep], target[keep]
     seen = int(max(pred.max(initial=-1), target.max(initial=-1))) + 1
-    K = seen if num_classes is None else int(num_classes)
+    K = seen if num_classes is None else num_classes
     if min(pred.min(initial=0), target.min(initial=0)) < 0 or seen > K:
         raise ValueError(f"Expected labels in [0, {K}), got min {min(pred.min(initial=0), target.min(initial=0))} "
                          f"and max {seen - 1}")
@@ -306,14 +307,12 @@ def exact_match(pred_seqs, true_seqs):
 
 def _regression_pair(pred, target):
     pred, target = _as_array("pred", pred), _as_array("target", target)
-    for name, x in (("pred", pred), ("target", target)):
-        if not (np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.integer)):
-            raise TypeError(f"Expected {name} to be numeric, got dtype {x.dtype}")
+    pred, target = V.check_numeric("pred", pred), V.check_numeric("target", target)
     if pred.shape != target.shape:
         raise ValueError(f"Expected pred of shape {target.shape} (target's), got {pred.shape}")
     if pred.size == 0:
         raise ValueError("Expected at least one value, got an empty array")
-    return pred.astype(np.float64), target.astype(np.float64)
+    return pred, target
 
 
 def mse(pred, target):

@@ -30,28 +30,16 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from . import _validate as V
 from . import backend as B
 
 
 # -- checks ---------------------------------------------------------------------------------
-def _check_number(name, value, low=0.0, high=math.inf, high_open=False):
-    """``value`` as a float in ``[low, high]`` (``[low, high)`` with ``high_open``)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"Expected {name} to be a number, got {type(value).__name__}")
-    inside = low <= value < high if high_open else low <= value <= high
-    if not inside:
-        bound = f"in [{low:g}, {high:g}{')' if high_open else ']'}" if high < math.inf else f">= {low:g}"
-        raise ValueError(f"Expected {name} {bound}, got {value:g}")
-    return float(value)
+_TORCH_HINT = "; use torch.optim / torch.nn.utils for torch tensors"
 
 
 def _check_array(name, x):
-    if not isinstance(x, np.ndarray):
-        hint = "; use torch.optim / torch.nn.utils for torch tensors" if B.is_torch(x) else ""
-        raise TypeError(f"Expected {name} to be a numpy.ndarray, got {type(x).__name__}{hint}")
-    if x.dtype not in (np.float32, np.float64):
-        raise TypeError(f"Expected {name} of dtype float32 or float64, got {x.dtype}")
-    return x
+    return V.check_array(name, x, "numpy", hint=_TORCH_HINT if B.is_torch(x) else "")
 
 
 def _grad_list(grads):
@@ -90,11 +78,11 @@ def grad_norm(grads, norm_type=2.0):
         A NumPy scalar of the gradients' dtype (``0.0`` when there are no gradients).
 
     Raises:
-        TypeError: if a gradient is not a float NumPy array.
+        TypeError: if a gradient is not a float NumPy array, or ``norm_type`` not a number.
         ValueError: if ``norm_type`` is not ``>= 1``/inf.
     """
     arrays = _grad_list(grads)
-    p = math.inf if norm_type == "inf" else _check_number("norm_type", norm_type, low=1.0)
+    p = math.inf if norm_type == "inf" else V.check_number("norm_type", norm_type, low=1)
     if not arrays:
         return np.float64(0.0)
     norms = np.array([_vector_norm(g, p) for g in arrays], dtype=np.result_type(*arrays))   # (n_arrays,)
@@ -126,11 +114,13 @@ def clip_grad_norm_(grads, max_norm, norm_type=2.0, error_if_nonfinite=False):
         (``0.0`` when there are no gradients).
 
     Raises:
-        TypeError: if a gradient is not a float NumPy array.
+        TypeError: if a gradient is not a float NumPy array, ``max_norm`` or ``norm_type``
+            not a number, or ``error_if_nonfinite`` not a bool.
         ValueError: if ``max_norm < 0`` or ``norm_type`` is not ``>= 1``/inf.
         RuntimeError: with ``error_if_nonfinite``, if the total norm is NaN or inf (as torch).
     """
-    max_norm = _check_number("max_norm", max_norm)
+    max_norm = V.check_number("max_norm", max_norm, low=0)
+    error_if_nonfinite = V.check_bool("error_if_nonfinite", error_if_nonfinite)
     total = grad_norm(grads, norm_type)
     arrays = _grad_list(grads)
     if not arrays:
@@ -164,11 +154,11 @@ def clip_grad_value_(grads, clip_value):
         None.
 
     Raises:
-        TypeError: if a gradient is not a float NumPy array.
+        TypeError: if a gradient is not a float NumPy array, or ``clip_value`` not a number.
         ValueError: if ``clip_value < 0``.
     """
     arrays = _grad_list(grads)
-    c = _check_number("clip_value", clip_value)
+    c = V.check_number("clip_value", clip_value, low=0)
     for g in arrays:
         np.clip(g, -c, c, out=g)
 
@@ -274,14 +264,21 @@ class Optimizer:
         """Restore a :meth:`state_dict` (copied, so the source is left alone).
 
         Raises:
+            TypeError: if ``state_dict``, its ``"state"`` or ``"hparams"`` or a parameter's
+                state is not a dict, or a hyper-parameter is of the wrong type.
             ValueError: if ``state_dict`` lacks the keys ``"state"`` and ``"hparams"``, names
                 parameters this optimiser does not have, holds an array of another shape
-                than its parameter, or has an invalid hyper-parameter.
+                than its parameter, or has a missing, unknown or invalid hyper-parameter.
         """
-        if not isinstance(state_dict, Mapping) or set(state_dict) != {"state", "hparams"}:
-            got = sorted(state_dict) if isinstance(state_dict, Mapping) else type(state_dict).__name__
-            raise ValueError(f"Expected a dict with keys ['hparams', 'state'], got {got}")
-        state, hparams = state_dict["state"], dict(state_dict["hparams"])
+        V.check_type("state_dict", state_dict, Mapping, "a dict with keys 'hparams' and 'state'")
+        if set(state_dict) != {"state", "hparams"}:
+            raise ValueError(f"Expected a dict with keys ['hparams', 'state'], got {sorted(state_dict)}")
+        state = V.check_type("state_dict['state']", state_dict["state"], Mapping, "a dict")
+        hparams = dict(V.check_type("state_dict['hparams']", state_dict["hparams"], Mapping, "a dict"))
+        if set(hparams) != set(self._hparam_names):
+            raise ValueError(f"Expected hparams {sorted(self._hparam_names)}, got {sorted(hparams)}")
+        for name, entries in state.items():
+            V.check_type(f"state_dict['state'][{name!r}]", entries, Mapping, "a dict")
         unexpected = [k for k in state if k not in self._shapes]
         if unexpected:
             raise ValueError(f"Expected state for parameters among {list(self._shapes)}, got {unexpected}")
@@ -327,7 +324,8 @@ class SGD(Optimizer):
         maximize: ascend instead of descend.
 
     Raises:
-        TypeError: if ``params`` is not a dict of float NumPy arrays or a module of them.
+        TypeError: if ``params`` is not a dict of float NumPy arrays or a module of them, a
+            hyper-parameter is not a number, or ``nesterov``/``maximize`` not a bool.
         ValueError: on a negative ``lr``/``momentum``/``weight_decay``, Nesterov without
             momentum or with dampening, or no parameters.
     """
@@ -341,10 +339,12 @@ class SGD(Optimizer):
 
     @staticmethod
     def _check_hparams(h):
-        out = {"lr": _check_number("lr", h["lr"]), "momentum": _check_number("momentum", h["momentum"]),
-               "dampening": _check_number("dampening", h["dampening"], low=-math.inf),
-               "weight_decay": _check_number("weight_decay", h["weight_decay"]),
-               "nesterov": bool(h["nesterov"]), "maximize": bool(h["maximize"])}
+        out = {"lr": V.check_number("lr", h["lr"], low=0),
+               "momentum": V.check_number("momentum", h["momentum"], low=0),
+               "dampening": V.check_number("dampening", h["dampening"]),
+               "weight_decay": V.check_number("weight_decay", h["weight_decay"], low=0),
+               "nesterov": V.check_bool("nesterov", h["nesterov"]),
+               "maximize": V.check_bool("maximize", h["maximize"])}
         if out["nesterov"] and (out["momentum"] <= 0 or out["dampening"] != 0):
             raise ValueError(f"Expected momentum > 0 and dampening == 0 for nesterov=True, "
                              f"got momentum={out['momentum']:g}, dampening={out['dampening']:g}")
@@ -397,7 +397,8 @@ class Adam(Optimizer):
         maximize: ascend instead of descend.
 
     Raises:
-        TypeError: if ``params`` is not a dict of float NumPy arrays or a module of them.
+        TypeError: if ``params`` is not a dict of float NumPy arrays or a module of them, a
+            hyper-parameter is not a number, or ``amsgrad``/``maximize`` not a bool.
         ValueError: on a negative ``lr``/``eps``/``weight_decay``, a beta outside ``[0, 1)``,
             or no parameters.
     """
@@ -415,10 +416,12 @@ class Adam(Optimizer):
         betas = h["betas"]
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise ValueError(f"Expected betas to be a pair (beta1, beta2), got {betas!r}")
-        betas = tuple(_check_number(f"betas[{i}]", b, high=1.0, high_open=True) for i, b in enumerate(betas))
-        return {"lr": _check_number("lr", h["lr"]), "betas": betas, "eps": _check_number("eps", h["eps"]),
-                "weight_decay": _check_number("weight_decay", h["weight_decay"]),
-                "amsgrad": bool(h["amsgrad"]), "maximize": bool(h["maximize"])}
+        betas = tuple(V.check_number(f"betas[{i}]", b, 0, 1, high_open=True) for i, b in enumerate(betas))
+        return {"lr": V.check_number("lr", h["lr"], low=0), "betas": betas,
+                "eps": V.check_number("eps", h["eps"], low=0),
+                "weight_decay": V.check_number("weight_decay", h["weight_decay"], low=0),
+                "amsgrad": V.check_bool("amsgrad", h["amsgrad"]),
+                "maximize": V.check_bool("maximize", h["maximize"])}
 
     def _update(self, p, grad, state):
         beta1, beta2 = self.betas

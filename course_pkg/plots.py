@@ -36,6 +36,8 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from matplotlib.path import Path
 from matplotlib.ticker import MaxNLocator
 
+from . import _validate as V
+
 __all__ = ["STYLE", "COLORS", "set_style", "draw_unrolled", "draw_rolled"]
 
 #: rcParams applied by :func:`set_style`: small figures, light axes, PNG at 100 dpi.
@@ -99,8 +101,7 @@ def _check_tokens(tokens, name="tokens"):
 
 
 def _check_ax(ax):
-    if ax is not None and not isinstance(ax, Axes):
-        raise TypeError(f"Expected ax to be a matplotlib Axes or None, got {type(ax).__name__}")
+    V.check_type("ax", ax, (Axes, type(None)), "a matplotlib Axes or None")
 
 
 def _new_axes(ax, xlim, ylim, title):
@@ -179,8 +180,7 @@ def draw_unrolled(tokens, ax=None, show_outputs=True, title=None):
             or ``title`` is neither ``None`` nor a ``str``.
     """
     tokens = _check_tokens(tokens)
-    if title is not None and not isinstance(title, str):
-        raise TypeError(f"Expected title to be a str or None, got {type(title).__name__}")
+    _check_title(title)
     T = len(tokens)
     top = _Y_OUT + 0.3 if show_outputs else _Y_H + 0.45
     fig, ax = _new_axes(ax, (-0.55, T * _STEP + 0.7), (_Y_IN - 0.6, top), title)
@@ -229,8 +229,7 @@ def draw_rolled(ax=None, title=None):
     Raises:
         TypeError: if ``ax`` is not an ``Axes`` or ``title`` is neither ``None`` nor a ``str``.
     """
-    if title is not None and not isinstance(title, str):
-        raise TypeError(f"Expected title to be a str or None, got {type(title).__name__}")
+    _check_title(title)
     fig, ax = _new_axes(ax, (-0.9, 1.7), (_Y_IN - 0.35, _Y_OUT + 0.3), title)
     _box(ax, (0.0, _Y_H), "$h_t$", gid="hidden", fill=COLORS["hidden"], edge=COLORS["hidden_edge"])
     _box(ax, (0.0, _Y_IN), "$x_t$", gid="input", fill=COLORS["input"], edge=COLORS["input_edge"],
@@ -264,18 +263,12 @@ _STEP_KEYS = ("step_loss", "grad_norm")      # per-step lists of History.as_dict
 
 
 def _check_title(title):
-    if title is not None and not isinstance(title, str):
-        raise TypeError(f"Expected title to be a str or None, got {type(title).__name__}")
+    V.check_type("title", title, (str, type(None)), "a str or None")
 
 
 def _float_array(name, x, ndims):
     """``x`` (array, tensor or nested list) as a finite float64 NumPy array with a rank in ``ndims``."""
-    if type(x).__module__.split(".")[0] == "torch":
-        x = x.detach().cpu().numpy()
-    try:
-        arr = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"Expected {name} to be numeric, got {type(x).__name__}") from None
+    arr = V.check_numeric(name, x)
     if arr.ndim not in ndims:
         want = " or ".join(f"{d}-D" for d in ndims)
         raise ValueError(f"Expected {name} to be {want}, got shape {arr.shape}")

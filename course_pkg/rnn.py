@@ -19,6 +19,7 @@ and optionally ``bias_ih (H,)``, ``bias_hh (H,)``; ``grads`` has the same keys.
 """
 from __future__ import annotations
 
+from . import _validate as V
 from . import scan
 from .backend import namespace
 from .layers import CellBase, RNNBase
@@ -27,10 +28,13 @@ NONLINEARITIES = ("tanh", "relu")
 
 
 def check_nonlinearity(nonlinearity):
-    """Return ``nonlinearity`` if it is ``"tanh"`` or ``"relu"``; else raise ``ValueError``."""
-    if nonlinearity not in NONLINEARITIES:
-        raise ValueError(f"Expected nonlinearity 'tanh' or 'relu', got {nonlinearity!r}")
-    return nonlinearity
+    """Return ``nonlinearity`` if it is ``"tanh"`` or ``"relu"``.
+
+    Raises:
+        TypeError: if it is not a string.
+        ValueError: if it is another string.
+    """
+    return V.check_choice("nonlinearity", nonlinearity, NONLINEARITIES)
 
 
 @scan.core(fold_bias_hh=True)
@@ -71,6 +75,8 @@ def rnn_step_forward(x, h_prev, params, nonlinearity="tanh"):
         ``(h_next, cache)``: ``h_next`` of shape ``(N, H)``; ``cache`` for :func:`rnn_step_backward`.
 
     Raises:
+        TypeError: if ``params`` is not a dict of arrays, or an array is not of
+            ``weight_ih``'s back-end and float dtype.
         ValueError: on an unknown nonlinearity or shapes that disagree.
     """
     check_nonlinearity(nonlinearity)
@@ -88,7 +94,13 @@ def rnn_step_backward(dh_next, cache):
 
     Returns:
         ``(dx, dh_prev, grads)``: shapes ``(N, D)``, ``(N, H)``; ``grads`` keyed like ``params``.
+
+    Raises:
+        TypeError: if ``cache`` is not :func:`rnn_step_forward`'s, or ``dh_next`` not an
+            array of its back-end and dtype.
+        ValueError: if ``dh_next`` is not ``(N, H)``.
     """
+    scan.check_step_grad({"dh_next": dh_next}, cache, "rnn_step_forward")
     dx, (dh_prev,), grads = scan.step_backward(rnn_core_backward, (dh_next,), cache)
     return dx, dh_prev, grads
 
@@ -106,11 +118,12 @@ def rnn_forward(x, h0, params, nonlinearity="tanh"):
         ``(h, cache)``: ``h`` of shape ``(N, T, H)`` holds every hidden state ``h_1 … h_T``.
 
     Raises:
-        ValueError: on an unknown nonlinearity or shapes that disagree.
+        TypeError: if ``params`` is not a dict of arrays, or an array is not of
+            ``weight_ih``'s back-end and float dtype.
+        ValueError: on an unknown nonlinearity, shapes that disagree, or ``T = 0``.
     """
     check_nonlinearity(nonlinearity)
-    scan.check_sequence(x)
-    scan.check_step(x[:, 0], {"h0": h0}, params, gates=1)
+    scan.check_sequence(x, {"h0": h0}, params, gates=1)
     h, _, cache = scan.scan_forward(rnn_core_forward, x, (h0,), params, nonlinearity=nonlinearity)
     return h, cache
 
@@ -125,7 +138,13 @@ def rnn_backward(dh, cache):
 
     Returns:
         ``(dx, dh0, grads)``: shapes ``(N, T, D)``, ``(N, H)``; ``grads`` keyed like ``params``.
+
+    Raises:
+        TypeError: if ``cache`` is not :func:`rnn_forward`'s, or ``dh`` not an array of its
+            back-end and dtype.
+        ValueError: if ``dh`` is not ``(N, T, H)``.
     """
+    scan.check_scan_grad({"dh": dh}, cache, "rnn_forward")
     dx, (dh0,), grads = scan.scan_backward(rnn_core_backward, dh, (None,), cache)
     return dx, dh0, grads
 

@@ -40,7 +40,10 @@ arrays and on torch tensors alike (see :mod:`course_pkg.backend`).
 """
 from __future__ import annotations
 
-from .backend import clone, contiguous, stack, torch_module, zeros_like
+from collections.abc import Mapping
+
+from . import _validate as V
+from .backend import clone, contiguous, dtype_name, is_torch, stack, torch_module, zeros_like
 
 
 def core(fold_bias_hh=False):
@@ -86,11 +89,16 @@ def check_params(params, gates):
     """Check a cell's parameter dict; return ``(D, H, has_bias)``.
 
     Raises:
+        TypeError: if ``params`` is not a dict of float arrays of one back-end and dtype.
         ValueError: if a weight is missing or the shapes disagree with each other.
     """
+    V.check_type("params", params, Mapping, "a dict name -> array")
     for key in ("weight_ih", "weight_hh"):
         if key not in params:
             raise ValueError(f"Expected params to hold {key!r}, got keys {sorted(params)}")
+    V.check_array("params['weight_ih']", params["weight_ih"])
+    for key, value in params.items():
+        _check_like(f"params[{key!r}]", value, params["weight_ih"], "weight_ih's")
     GH, D = params["weight_ih"].shape
     H = GH // gates
     expected = {"weight_ih": (gates * H, D), "weight_hh": (gates * H, H),
@@ -106,24 +114,80 @@ def check_params(params, gates):
     return D, H, has_bias
 
 
+def _check_like(name, x, like, whose="the parameters'"):
+    """``x`` if it is a float array of the back-end and dtype of the float array ``like``."""
+    return V.check_array(name, x, "torch" if is_torch(like) else "numpy", dtype_name(like.dtype),
+                         dtype_note=f" ({whose} dtype)")
+
+
 def check_step(x, states, params, gates):
     """Check one step's input ``(N, D)`` and states ``(N, H)`` against ``params``.
 
     Raises:
+        TypeError: if an array is not of the parameters' back-end and dtype.
         ValueError: if a shape disagrees with the parameters.
     """
     D, H, _ = check_params(params, gates)
+    _check_like("x", x, params["weight_ih"])
     if x.ndim != 2 or x.shape[1] != D:
         raise ValueError(f"Expected x of shape (N, {D}), got {tuple(x.shape)}")
     for name, s in states.items():
+        _check_like(name, s, params["weight_ih"])
         if tuple(s.shape) != (x.shape[0], H):
             raise ValueError(f"Expected {name} of shape {(x.shape[0], H)}, got {tuple(s.shape)}")
 
 
-def check_sequence(x):
-    """Raise ``ValueError`` unless ``x`` is batch-first ``(N, T, D)``."""
+def check_sequence(x, states, params, gates):
+    """Check a sequence ``(N, T, D)``, ``T >= 1``, and its initial states ``(N, H)`` against ``params``.
+
+    Raises:
+        TypeError: if an array is not of the parameters' back-end and dtype.
+        ValueError: if ``x`` is not ``(N, T, D)`` with ``T >= 1``, or a shape disagrees.
+    """
+    check_params(params, gates)
+    _check_like("x", x, params["weight_ih"])
     if x.ndim != 3:
         raise ValueError(f"Expected x of shape (N, T, D), got {tuple(x.shape)}")
+    if x.shape[1] == 0:
+        raise ValueError(f"Expected sequence length to be larger than 0, got x of shape {tuple(x.shape)}")
+    check_step(x[:, 0], states, params, gates)
+
+
+def check_step_grad(grads, cache, forward):
+    """Check the gradients handed to a step's backward against its ``cache``; ``grads``: name -> array.
+
+    Raises:
+        TypeError: if ``cache`` is not what ``forward`` returned, or a gradient is not an
+            array of the forward's back-end and dtype.
+        ValueError: if a gradient's shape is not the state's ``(N, H)``.
+    """
+    if not (isinstance(cache, tuple) and len(cache) == 4 and isinstance(cache[2], Mapping)):
+        raise TypeError(f"Expected cache to be the cache {forward}() returned, got {type(cache).__name__}")
+    _check_grads(grads, cache[1], tuple(cache[1].shape))
+
+
+def check_scan_grad(grads, cache, forward):
+    """Check the gradients handed to a sequence's backward against its ``cache``.
+
+    ``dh`` is ``(N, T, H)``; a final state's gradient (``dc_T``) is ``(N, H)``.
+
+    Raises:
+        TypeError: if ``cache`` is not what ``forward`` returned, or a gradient is not an
+            array of the forward's back-end and dtype.
+        ValueError: if a gradient's shape differs from its state's.
+    """
+    if not (isinstance(cache, tuple) and len(cache) == 6 and isinstance(cache[1], Mapping)):
+        raise TypeError(f"Expected cache to be the cache {forward}() returned, got {type(cache).__name__}")
+    x_tm, h_prev = cache[0], cache[3][0]
+    T, N = x_tm.shape[:2]
+    for name, g in grads.items():
+        shape = (N, T, h_prev.shape[-1]) if name == "dh" else tuple(h_prev.shape)
+        _check_grads({name: g}, h_prev, shape)
+
+
+def _check_grads(grads, like, shape):
+    for name, g in grads.items():
+        V.check_shape(name, _check_like(name, g, like, "the forward's"), shape)
 
 
 def step_forward(core_forward, x, state, params, **opts):
@@ -193,7 +257,7 @@ def scan_forward(core_forward, x, state0, params, reverse=False, mask=None, **op
     xw = x_tm.reshape(T * N, D) @ params["weight_ih"].T           # hoisted: one product for all steps
     if b_x is not None:
         xw += b_x
-    xw = xw.reshape(T, N, -1)                                     # (T, N, G*H)
+    xw = xw.reshape(T, N, xw.shape[-1])                           # (T, N, G*H)
     W_hhT = contiguous(params["weight_hh"].T)                     # (H, G*H), transposed once
     steps = range(T - 1, -1, -1) if reverse else range(T)
     state, h_prev, core_caches, hs = state0, [], [], []
@@ -250,11 +314,12 @@ def scan_backward(core_backward, dout, dstate_T, cache):
         if passed is not None:
             dstate = tuple(a if b is None else a + b for a, b in zip(dstate, passed))
     shared = dxw[0] is dhw[0]                                     # RNN, LSTM: the same array
-    dXW2 = stack(dxw, 0).reshape(T * N, -1)                       # (T*N, G*H), time order
-    dHW2 = dXW2 if shared else stack(dhw, 0).reshape(T * N, -1)
+    GH, H = W_hh.shape
+    dXW2 = stack(dxw, 0).reshape(T * N, GH)                       # (T*N, G*H), time order
+    dHW2 = dXW2 if shared else stack(dhw, 0).reshape(T * N, GH)
     dx = (dXW2 @ params["weight_ih"]).reshape(T, N, D).swapaxes(0, 1)   # (N, T, D)
     grads = {"weight_ih": dXW2.T @ x_tm.reshape(T * N, D),
-             "weight_hh": dHW2.T @ stack(h_prev, 0).reshape(T * N, -1)}
+             "weight_hh": dHW2.T @ stack(h_prev, 0).reshape(T * N, H)}
     if has_bias:
         grads["bias_ih"] = dXW2.sum(0)
         grads["bias_hh"] = clone(grads["bias_ih"]) if shared else dHW2.sum(0)   # never aliased

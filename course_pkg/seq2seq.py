@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _validate as V
 from . import backend as B
 from .attention import Attention
 from .gru import GRU
@@ -30,12 +31,7 @@ from .rnn import RNN
 
 CELLS = {"RNN": RNN, "LSTM": LSTM, "GRU": GRU}
 CONTEXTS = ("every_step", "init")
-
-
-def _choice(name, value, options):
-    if value not in options:
-        raise ValueError(f"Expected {name} in {list(options)}, got {value!r}")
-    return value
+ATTENTIONS = (None, "dot", "additive")
 
 
 class Seq2Seq(ModuleBase):
@@ -60,16 +56,26 @@ class Seq2Seq(ModuleBase):
     ``(N, T, S)`` holds the weights for plotting.
 
     Raises:
-        ValueError: on an unknown cell, context or attention, or ``dot`` attention
-            with a bidirectional encoder (query and key sizes differ).
+        TypeError: on a non-int size, ``num_layers`` or ``pad_idx``, a non-bool
+            ``bidirectional``, a ``cell``/``context``/``attention`` that is not a string (and
+            as :class:`~course_pkg.layers.ModuleBase` for the keyword arguments).
+        ValueError: on a size below 1, a ``pad_idx`` outside both vocabularies, an unknown
+            cell, context or attention, or ``dot`` attention with a bidirectional encoder
+            (query and key sizes differ).
     """
 
     def __init__(self, src_vocab, tgt_vocab, embed_size, hidden_size, cell="GRU", num_layers=1,
                  bidirectional=False, context="init", attention=None, pad_idx=0, **kwargs):
+        for name, size in (("src_vocab", src_vocab), ("tgt_vocab", tgt_vocab), ("embed_size", embed_size),
+                           ("hidden_size", hidden_size), ("num_layers", num_layers)):
+            V.check_int(name, size, low=1)
+        V.check_int("pad_idx", pad_idx, 0, min(src_vocab, tgt_vocab), high_open=True, none=True)
+        V.check_bool("bidirectional", bidirectional)
+        Cell = CELLS[V.check_choice("cell", cell, CELLS)]
+        self.context = V.check_choice("context", context, CONTEXTS)
+        self.attention_kind = V.check_choice("attention", attention, ATTENTIONS)
         super().__init__(**kwargs)
-        Cell = CELLS[_choice("cell", cell, CELLS)]
-        self.context = _choice("context", context, CONTEXTS)
-        self.attention_kind = _choice("attention", attention, (None, "dot", "additive"))
+        self.src_vocab, self.tgt_vocab = src_vocab, tgt_vocab
         self.pad_idx, self.E, self.H = pad_idx, embed_size, hidden_size
         dirs = 2 if bidirectional else 1
         self.C = dirs * hidden_size                                      # context size
@@ -93,7 +99,14 @@ class Seq2Seq(ModuleBase):
 
     # -- encoder --------------------------------------------------------------------------
     def encode(self, src, src_lengths):
-        """Run the encoder: ``-> (enc_out (N, S, C), c (N, C), mask (N, S), decoder state_0)``."""
+        """Run the encoder: ``-> (enc_out (N, S, C), c (N, C), mask (N, S), decoder state_0)``.
+
+        Raises:
+            TypeError: if ``src`` holds no integer ids.
+            ValueError: if ``src`` is not ``(N, S)`` with ``S >= 1`` and ids in
+                ``[0, src_vocab)``, or ``src_lengths`` is not ``N`` integers in ``[1, S]``.
+        """
+        _check_tokens("src", src, self.src_vocab)
         lengths = np.asarray(B.to_numpy(src_lengths))
         enc_out, state = self.encoder(self.src_embed(src), lengths=lengths)
         h_n = state[0] if isinstance(state, tuple) else state           # (L*dirs, N, H)
@@ -126,11 +139,21 @@ class Seq2Seq(ModuleBase):
         return self.out(s_tilde), weights
 
     def forward(self, src, src_lengths, tgt_in):
-        """Teacher-forced logits ``(N, T, tgt_vocab)``; see the class docstring."""
+        """Teacher-forced logits ``(N, T, tgt_vocab)``; see the class docstring.
+
+        Raises:
+            TypeError: if ``src`` or ``tgt_in`` holds no integer ids.
+            ValueError: as :meth:`encode`, or if ``tgt_in`` is not ``(N, T)`` with ``T >= 1``
+                and ids in ``[0, tgt_vocab)``.
+        """
+        N = _check_tokens("src", src, self.src_vocab).shape[0]
+        if _check_tokens("tgt_in", tgt_in, self.tgt_vocab).shape[0] != N:
+            raise ValueError(f"Expected tgt_in with the batch size of src, {N}, "
+                             f"got shape {tuple(np.shape(tgt_in))}")
         enc_out, c, mask, state0 = self.encode(src, src_lengths)
         s, _ = self.decoder(self._decoder_input(tgt_in, c), state0)    # (N, T, H)
         logits, self.attention_weights = self._readout(s, enc_out, mask)
-        self._cache = enc_out.shape
+        self._cache = (enc_out.shape, tuple(logits.shape))
         return logits
 
     # -- backward ---------------------------------------------------------------------------
@@ -138,8 +161,14 @@ class Seq2Seq(ModuleBase):
         """Gradients of the last :meth:`forward` from ``dlogits (N, T, V)``: ``-> grads``.
 
         ``grads`` is keyed like :meth:`~course_pkg.layers.ModuleBase.state_dict` (and kept in ``self.grads``).
+
+        Raises:
+            RuntimeError: if :meth:`forward` has not been called.
+            TypeError: if ``dlogits`` is not an array of the model's back-end and dtype.
+            ValueError: if ``dlogits`` is not shaped like the last logits.
         """
-        enc_shape = self._cache
+        enc_shape, logits_shape = V.check_called(self._cache)
+        self._check_grad("dlogits", dlogits, logits_shape)
         h_shape, s0 = self._enc
         g = {}
         dh, g["out"] = self.out.backward(dlogits)                       # (N, T, H)
@@ -178,7 +207,13 @@ class Seq2Seq(ModuleBase):
         """Greedy decoding: ``-> (tokens (N, max_len), weights (N, max_len, S) or None)``.
 
         Each step takes the most probable token; after ``eos`` a row keeps emitting ``eos``.
+
+        Raises:
+            TypeError: if ``src`` holds no integer ids, or ``bos``, ``eos`` or ``max_len`` is not an int.
+            ValueError: as :meth:`encode`, or if ``bos``/``eos`` is outside ``[0, tgt_vocab)``
+                or ``max_len < 1``.
         """
+        bos, eos, max_len = self._check_decoding(bos, eos, max_len)
         enc_out, c, mask, state = self.encode(src, src_lengths)
         N = enc_out.shape[0]
         token, done, tokens, weights = np.full(N, bos), np.zeros(N, bool), [], []
@@ -201,13 +236,26 @@ class Seq2Seq(ModuleBase):
             A list of ``N`` token lists (without ``bos``; with ``eos`` if it was produced).
 
         Raises:
-            ValueError: if ``beam_size < 1``.
+            TypeError: if ``src`` holds no integer ids, ``bos``, ``eos``, ``max_len`` or
+                ``beam_size`` is not an int, or ``length_penalty`` not a number.
+            ValueError: as :meth:`encode`, or if ``bos``/``eos`` is outside ``[0, tgt_vocab)``,
+                ``max_len < 1``, ``beam_size < 1`` or ``length_penalty`` is not finite.
         """
-        if beam_size < 1:
-            raise ValueError(f"Expected beam_size >= 1, got {beam_size}")
+        bos, eos, max_len = self._check_decoding(bos, eos, max_len)
+        beam_size = V.check_int("beam_size", beam_size, low=1)
+        length_penalty = V.check_number("length_penalty", length_penalty, finite=True)
+        N = _check_tokens("src", src, self.src_vocab).shape[0]
         lengths = np.asarray(B.to_numpy(src_lengths))
+        if lengths.shape != (N,):
+            raise ValueError(f"Expected src_lengths of shape ({N},), got {lengths.shape}")
         return [self._beam_one(src[n:n + 1], lengths[n:n + 1], bos, eos, max_len, beam_size, length_penalty)
                 for n in range(len(lengths))]
+
+    def _check_decoding(self, bos, eos, max_len):
+        """``(bos, eos, max_len)`` after checking them against the target vocabulary."""
+        return (V.check_int("bos", bos, 0, self.tgt_vocab, high_open=True),
+                V.check_int("eos", eos, 0, self.tgt_vocab, high_open=True),
+                V.check_int("max_len", max_len, low=1))
 
     def _beam_one(self, src, src_lengths, bos, eos, max_len, K, alpha):
         enc_out, c, mask, state = self.encode(src, src_lengths)         # a batch of one
@@ -232,6 +280,14 @@ class Seq2Seq(ModuleBase):
             state = tuple(_take(a, parents, axis=1) for a in new_state) if isinstance(new_state, tuple) \
                 else _take(new_state, parents, axis=1)
         return max(finished + beams, key=lambda h: h[1] / (len(h[0]) ** alpha))[0]
+
+
+def _check_tokens(name, ids, vocab_size):
+    """Token ids ``(N, L)``, ``L >= 1``, in ``[0, vocab_size)``, as a NumPy array."""
+    ids = V.check_ids(name, ids, vocab_size, ndim=2)
+    if ids.shape[1] == 0:
+        raise ValueError(f"Expected {name} with at least one token per row, got shape {ids.shape}")
+    return ids
 
 
 def _take(x, rows, axis):

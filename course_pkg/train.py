@@ -35,6 +35,7 @@ import math
 import os
 import random
 import sys
+import warnings
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import _validate as V
 from . import backend as B
 from . import losses
 from . import metrics as M
@@ -65,25 +67,6 @@ def _torch_or_none():
     except ImportError:
         return None
     return torch
-
-
-def _check_int(name, value, low):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"Expected {name} to be an int, got {type(value).__name__}")
-    if value < low:
-        raise ValueError(f"Expected {name} >= {low}, got {value}")
-    return int(value)
-
-
-def _check_positive(name, value):
-    """``None`` or a number > 0."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"Expected {name} to be a number or None, got {type(value).__name__}")
-    if not value > 0:
-        raise ValueError(f"Expected {name} > 0, got {value}")
-    return float(value)
 
 
 def _shape_str(shape):
@@ -110,7 +93,7 @@ def set_seed(seed):
         TypeError: if ``seed`` is not an int.
         ValueError: if ``seed`` is outside ``[0, 2**32 - 1]``.
     """
-    seed = _check_int("seed", seed, 0)
+    seed = V.check_int("seed", seed, low=0)
     if seed > 2 ** 32 - 1:
         raise ValueError(f"Expected seed <= 2**32 - 1, got {seed}")
     random.seed(seed)
@@ -187,9 +170,13 @@ class History:
         monitor: the name of that value (``"val_loss"`` with validation data, else ``"loss"``,
             or early stopping's ``monitor``).
         stopped_early: whether early stopping ended training before ``epochs``.
+
+    Raises:
+        TypeError: if ``monitor`` is neither ``None`` nor a string.
     """
 
     def __init__(self, monitor=None):
+        V.check_type("monitor", monitor, (str, type(None)), "a str or None")
         self.logs = OrderedDict(loss=[], val_loss=[])
         self.step_loss, self.grad_norm = [], []
         self.best_epoch, self.monitor, self.stopped_early = None, monitor, False
@@ -247,13 +234,11 @@ class EarlyStopping:
     restore_best: bool = True
 
     def __post_init__(self):
-        self.patience = _check_int("patience", self.patience, 1)
-        if not isinstance(self.monitor, str):
-            raise TypeError(f"Expected monitor to be a str, got {type(self.monitor).__name__}")
-        if self.mode not in ("min", "max", "auto"):
-            raise ValueError(f"Expected mode 'min', 'max' or 'auto', got {self.mode!r}")
-        if isinstance(self.min_delta, bool) or not isinstance(self.min_delta, (int, float)) or self.min_delta < 0:
-            raise ValueError(f"Expected min_delta to be a number >= 0, got {self.min_delta!r}")
+        self.patience = V.check_int("patience", self.patience, low=1)
+        V.check_type("monitor", self.monitor, str, "a str")
+        V.check_choice("mode", self.mode, ("min", "max", "auto"))
+        self.min_delta = V.check_number("min_delta", self.min_delta, low=0)
+        self.restore_best = V.check_bool("restore_best", self.restore_best)
         if self.mode == "auto":
             self.mode = "min" if self.monitor.endswith(("loss", "mse", "mae")) else "max"
 
@@ -303,7 +288,7 @@ def _progress_bar(progress, total):
     """A tqdm bar on stderr if ``progress`` (``None``: if stderr is a terminal) and tqdm is installed."""
     if progress is None:
         progress = _stderr_is_tty()
-    elif not isinstance(progress, bool):
+    elif not isinstance(progress, (bool, np.bool_)):
         raise TypeError(f"Expected progress to be True, False or None, got {type(progress).__name__}")
     if not progress:
         return _NoBar()
@@ -400,12 +385,9 @@ class _Runner:
         self.torch = B.torch_module() if self.is_torch else None
         self.device, self.dtype = self._device_dtype()
         self.kind, self.loss_fn = (None, None) if loss is None else self._resolve_loss(loss)
-        if isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer)):
-            raise TypeError(f"Expected ignore_index to be an int, got {type(ignore_index).__name__}")
-        self.ignore_index = int(ignore_index)
-        for name, fn in (("forward", forward), ("backward", backward)):
-            if fn is not None and not callable(fn):
-                raise TypeError(f"Expected {name} to be a callable or None, got {type(fn).__name__}")
+        self.ignore_index = V.check_int("ignore_index", ignore_index)
+        V.check_callable("forward", forward, none=True)
+        V.check_callable("backward", backward, none=True)
         self.forward = forward or _default_forward
         self.backward = backward or _default_backward
 
@@ -546,7 +528,7 @@ def _make_optimizer(optimizer, runner, lr):
         name = optimizer.lower()
         if name not in OPTIMIZERS:
             raise ValueError(f"Expected optimizer in {list(OPTIMIZERS)} or an optimiser object, got {optimizer!r}")
-        lr = _check_positive("lr", lr)
+        lr = V.check_number("lr", lr, low=0, low_open=True)
         if runner.is_torch:
             cls = {"adam": "Adam", "adamw": "AdamW", "sgd": "SGD"}[name]
             return getattr(runner.torch.optim, cls)(list(runner.model.parameters()), lr=lr)
@@ -767,8 +749,11 @@ def fit(model, train_data, *, loss, val_data=None, epochs, optimizer=None, lr=1e
     runner = _Runner(model, loss, ignore_index, forward, backward)
     arrays, n = _check_data("train_data", train_data)
     val = None if val_data is None else _check_data("val_data", val_data, len(arrays))[0]
-    epochs, batch_size = _check_int("epochs", epochs, 1), _check_int("batch_size", batch_size, 1)
-    clip_norm, clip_value = _check_positive("clip_norm", clip_norm), _check_positive("clip_value", clip_value)
+    epochs, batch_size = V.check_int("epochs", epochs, low=1), V.check_int("batch_size", batch_size, low=1)
+    seed = V.check_int("seed", seed, low=0, none=True)
+    shuffle, log_grad_norm = V.check_bool("shuffle", shuffle), V.check_bool("log_grad_norm", log_grad_norm)
+    clip_norm, clip_value = (V.check_number(name, value, low=0, low_open=True, none=True)
+                             for name, value in (("clip_norm", clip_norm), ("clip_value", clip_value)))
     metric_fns = _resolve_metrics(metrics, runner)
     stopper = _early_stopping(early_stopping)
     monitor = _monitor(stopper, val, metric_fns)
@@ -776,7 +761,7 @@ def fit(model, train_data, *, loss, val_data=None, epochs, optimizer=None, lr=1e
         if data is not None:
             runner.check_first_batch(data, name, batch_size, runner.check_targets(data, name))
     trainer = _Trainer(runner, _make_optimizer(optimizer, runner, lr), clip_norm, clip_value,
-                       bool(log_grad_norm), metric_fns)
+                       log_grad_norm, metric_fns)
     rng = np.random.default_rng(seed) if shuffle else None
     history = History(monitor)
     was_training = model.training
@@ -847,7 +832,7 @@ def evaluate(model, data, *, loss, batch_size=32, metrics=(), ignore_index=-100,
     """
     runner = _Runner(model, loss, ignore_index, forward)
     arrays, _ = _check_data("data", data)
-    batch_size = _check_int("batch_size", batch_size, 1)
+    batch_size = V.check_int("batch_size", batch_size, low=1)
     metric_fns = _resolve_metrics(metrics, runner)
     runner.check_first_batch(arrays, "data", batch_size, runner.check_targets(arrays, "data"))
     value, preds, targets = _evaluate(runner, arrays, batch_size, bool(metric_fns))
@@ -873,7 +858,7 @@ def predict(model, inputs, *, batch_size=32, forward=None):
     runner = _Runner(model, forward=forward)
     inputs = inputs if isinstance(inputs, (tuple, list)) else (inputs,)
     arrays, n = _check_rows("inputs", inputs, target=False)
-    batch_size = _check_int("batch_size", batch_size, 1)
+    batch_size = V.check_int("batch_size", batch_size, low=1)
     was_training = model.training
     model.eval()
     try:
@@ -938,16 +923,50 @@ def save(model, path):
 
 
 def _read_checkpoint(path):
-    """``name -> array`` from a ``.npz`` or ``.pt`` file."""
-    if path.suffix == ".npz":
-        with np.load(path, allow_pickle=False) as f:
-            return OrderedDict((k, f[k]) for k in f.files)
-    torch = B.torch_module()
-    state = torch.load(path, map_location="cpu", weights_only=True)
-    if not isinstance(state, Mapping) or not all(B.is_torch(v) for v in state.values()):
+    """``name -> array`` from a ``.npz`` or ``.pt`` file, or a ``ValueError`` naming the file and what is wrong.
+
+    A file that does not parse makes NumPy and torch raise almost anything (``EOFError``,
+    ``BadZipFile``, ``UnpicklingError``, ``IndexError`` ...), often with advice to load it
+    unsafely; the message here says what the file is not, and the chain is cut so that
+    advice is not shown.
+    """
+    if not path.is_file():
+        raise FileNotFoundError(f"Expected an existing checkpoint file, got {str(path)!r}")
+    reader, what = (_read_npz, "a .npz archive of arrays") if path.suffix == ".npz" else \
+        (_read_pt, "a torch.save file of tensors")
+    state, failure = None, None
+    try:
+        state = reader(path)
+    except (PermissionError, ImportError):
+        raise
+    except Exception as e:   # noqa: BLE001 -- see the docstring
+        failure = type(e).__name__
+    if failure is not None:   # raised outside the handler, so the original error is not attached
+        reason = CHECKPOINT_ERRORS.get(failure, "it is corrupted, truncated or of another format")
+        raise ValueError(f"Expected {str(path)!r} to be a checkpoint ({what}, as save() writes), "
+                         f"got a file that cannot be read as one ({failure}): {reason}")
+    if not isinstance(state, Mapping) or not all(isinstance(v, np.ndarray) or B.is_torch(v) for v in state.values()):
         raise ValueError(f"Expected {str(path)!r} to hold a state dict (name -> tensor), got {type(state).__name__}"
                          + (f" with keys {list(state)[:5]}" if isinstance(state, Mapping) else ""))
     return OrderedDict(state)
+
+
+CHECKPOINT_ERRORS = {
+    "UnpicklingError": "it holds Python objects other than arrays and tensors, and only those are loaded",
+    "EOFError": "it is empty or truncated",
+    "BadZipFile": "it is not a complete zip archive (truncated or corrupted)",
+}
+
+
+def _read_npz(path):
+    with np.load(path, allow_pickle=False) as f:   # pickled data and object arrays raise ValueError
+        return OrderedDict((k, f[k]) for k in f.files)
+
+
+def _read_pt(path):
+    with warnings.catch_warnings():   # torch's note on the pickle protocol of a file it then refuses
+        warnings.filterwarnings("ignore", message="Detected pickle protocol")
+        return B.torch_module().load(path, map_location="cpu", weights_only=True)
 
 
 def load(model, path):
@@ -965,9 +984,12 @@ def load(model, path):
         the model.
 
     Raises:
-        TypeError: if ``model`` has no ``load_state_dict`` or ``path`` is not a path.
-        ValueError: on an unknown suffix, a file that is not a state dict, or keys or
-            shapes that do not match the model.
+        TypeError: if ``model`` has no ``load_state_dict``, ``path`` is not a path, or an
+            entry of the file is not real-valued.
+        ValueError: on an unknown suffix, a file that is not a checkpoint (corrupted,
+            truncated, of another format, holding objects other than arrays; the message
+            names the file), or keys or shapes that do not match the model.
+        RuntimeError: as ``torch.nn.Module.load_state_dict``, for a ``torch.nn`` model.
         FileNotFoundError: if the file does not exist.
     """
     path = _checkpoint_path(path)
@@ -976,5 +998,9 @@ def load(model, path):
     if _is_torch_model(model) and not hasattr(model, "backend"):
         torch = B.torch_module()
         state = OrderedDict((k, v if B.is_torch(v) else torch.from_numpy(v)) for k, v in state.items())
-    model.load_state_dict(state)
+    try:
+        model.load_state_dict(state)
+    except (TypeError, ValueError, RuntimeError) as e:   # RuntimeError: torch.nn's key mismatch
+        raise type(e)(f"Expected {str(path)!r} to hold a state dict that fits the {type(model).__name__}, "
+                      f"got one that does not: {e}") from e
     return model

@@ -122,7 +122,7 @@ def test_errors():
         A.dot_attention_forward(q, k, v[:, :3])
     with pytest.raises(ValueError, match="Expected query"):
         A.dot_attention_forward(q[0], k, v)
-    with pytest.raises(ValueError, match="Expected kind 'dot' or 'additive', got 'cosine'"):
+    with pytest.raises(ValueError, match=r"Expected kind in \['dot', 'additive'\], got 'cosine'"):
         A.Attention("cosine", 4, 4)
     with pytest.raises(ValueError, match="Expected query_size == key_size for dot attention"):
         A.Attention("dot", 3, 4)

@@ -52,7 +52,7 @@ def test_parser_edge_cases():
     for bad in ("31/02/2024", "hello", "5 Foo 2024", "2024", "5/3", "05/03/2024!", "1/2/3/4", "5/3/124"):
         with pytest.raises(ValueError, match="Expected|day is out of range"):
             D.parse_date(bad)
-    with pytest.raises(TypeError, match="Expected a str"):
+    with pytest.raises(TypeError, match="Expected text to be a str, got int"):
         D.parse_date(20240305)
 
 
@@ -95,7 +95,7 @@ def test_same_seed_same_data():
     (dict(split="formats", test_formats=D.FORMATS), ValueError, "between 1 and"),
     (dict(split="formats", test_formats=()), ValueError, "between 1 and"),
     (dict(n_train=40000), ValueError, "at most 36525"),
-    (dict(n_val=0), ValueError, "n_val to be a positive int"),
+    (dict(n_val=0), ValueError, "Expected n_val >= 1, got 0"),
     (dict(n_test=1.5), TypeError, "n_test to be an int, got float"),
 ])
 def test_bad_input(kwargs, err, match):

@@ -86,7 +86,7 @@ def test_other_locale():
 
 
 @pytest.mark.parametrize("kwargs, err, match", [
-    (dict(n_train=0), ValueError, "n_train to be a positive int"),
+    (dict(n_train=0), ValueError, "Expected n_train >= 1, got 0"),
     (dict(n_test=-1), ValueError, "n_test"),
     (dict(n_val="10"), TypeError, "n_val to be an int, got str"),
 ])

@@ -96,7 +96,7 @@ def test_polarity():
 
 
 @pytest.mark.parametrize("kwargs, err, match", [
-    (dict(n_train=0), ValueError, "n_train to be a positive int"),
+    (dict(n_train=0), ValueError, "Expected n_train >= 1, got 0"),
     (dict(n_val=-5), ValueError, "n_val"),
     (dict(n_test=10.0), TypeError, "n_test to be an int, got float"),
     (dict(split="words"), ValueError, "split"),

@@ -116,7 +116,7 @@ def test_forecasting_sizes_and_minmax():
 
 
 @pytest.mark.parametrize("call, err, match", [
-    (lambda: S.load_series("airline"), ValueError, "Expected name to be one of"),
+    (lambda: S.load_series("airline"), ValueError, "Expected name in \\['co2', "),
     (lambda: S.load_series("stocks", columns=["TSLA"]), ValueError, "columns"),
     (lambda: S.load_series("co2", clean="ffill"), ValueError, "clean"),
     (lambda: S.make_forecasting_data("sunspots", fractions=(0.7, 0.3, 0.2)), ValueError, "summing to <= 1"),

@@ -84,9 +84,9 @@ def test_same_seed_same_arrays(make):
 
 
 @pytest.mark.parametrize("call, err, match", [
-    (lambda: S.adding_problem(0), ValueError, "n to be a positive int"),
+    (lambda: S.adding_problem(0), ValueError, "Expected n >= 1, got 0"),
     (lambda: S.adding_problem(-3), ValueError, "got -3"),
-    (lambda: S.adding_problem(5, T=1), ValueError, "T to be an int >= 2"),
+    (lambda: S.adding_problem(5, T=1), ValueError, "Expected T >= 2, got 1"),
     (lambda: S.adding_problem(2.5), TypeError, "Expected n to be an int, got float"),
     (lambda: S.adding_problem(5, markers="middle"), ValueError, "markers"),
     (lambda: S.copy_task(5, lag=-1), ValueError, "lag"),

@@ -1,5 +1,6 @@
 """Dropout between layers: on in training, off in evaluation, the same masks on both back-ends."""
 import numpy as np
+import pytest
 import torch
 
 import course_pkg as cp
@@ -15,7 +16,8 @@ def test_dropout_only_in_training_and_only_between_layers():
     out_a, _ = rnn(x)
     out_b, _ = rnn(x)
     assert not np.allclose(out_a, out_eval) and not np.allclose(out_a, out_b)   # fresh masks
-    single = cp.GRU(4, 5, num_layers=1, dropout=0.5, dtype="float64", seed=0)
+    with pytest.warns(UserWarning, match="non-zero dropout expects num_layers greater than 1"):
+        single = cp.GRU(4, 5, num_layers=1, dropout=0.5, dtype="float64", seed=0)   # as torch warns
     np.testing.assert_allclose(single(x)[0], single(x)[0])          # one layer: nothing between
 
 

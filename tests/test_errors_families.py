@@ -38,7 +38,7 @@ def test_layer_type_errors(family):
         cls(5, 6, "2")
     with pytest.raises(ValueError, match="Expected hidden_size >= 1, got -1"):
         cls(5, -1)
-    with pytest.raises(ValueError, match="Expected backend 'numpy' or 'torch', got 'cupy'"):
+    with pytest.raises(ValueError, match=r"Expected backend in \['numpy', 'torch'\], got 'cupy'"):
         cls(5, 6, backend="cupy")
 
 

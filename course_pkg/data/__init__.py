@@ -21,7 +21,7 @@ vega_datasets, names, Faker, scikit-learn, torch) are imported only by the loade
 need them.
 """
 from . import batching, dates, digits, ner, sentiment, series, synthetic, text, vocab
-from ._checks import check_choice
+from .. import _validate as V
 from .batching import batch_iterator, bucket_batches, lengths_to_mask, pad_sequences, split_indices, to_dataloader
 from .dates import dates_dataset, format_date, parse_date
 from .digits import digits_captions, digits_rows, load_digit_images
@@ -63,9 +63,10 @@ def load(name, *args, **kwargs):
         Whatever the loader returns (see its docstring).
 
     Raises:
-        ValueError: for an unknown name (the message lists the known ones).
+        TypeError: if ``name`` is not a string (and as the loader, for its arguments).
+        ValueError: for an unknown name (the message lists the known ones), and as the loader.
     """
-    check_choice("name", name, set(DATASETS))
+    V.check_choice("name", name, set(DATASETS))
     return DATASETS[name](*args, **kwargs)
 
 

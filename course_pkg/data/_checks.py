@@ -1,58 +1,12 @@
-"""Argument checks shared by the data loaders: one clear error per kind of bad input."""
-from __future__ import annotations
+"""Split sizes and seeded generators for the data loaders.
 
-import numbers
+Their argument checks are the package's own, :mod:`course_pkg._validate`.
+"""
+from __future__ import annotations
 
 import numpy as np
 
-
-def check_int(name, value, minimum=1):
-    """Return ``value`` as an ``int`` after checking its type and lower bound.
-
-    Args:
-        name: the argument's name, used in the message.
-        value: the value to check.
-        minimum: the smallest value allowed (1 for sizes, 0 for lags and offsets).
-
-    Returns:
-        ``int(value)``.
-
-    Raises:
-        TypeError: if ``value`` is not an integer (``bool`` counts as not one).
-        ValueError: if ``value < minimum``.
-    """
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"Expected {name} to be an int, got {type(value).__name__}")
-    if value < minimum:
-        what = "a positive int" if minimum == 1 else f"an int >= {minimum}"
-        raise ValueError(f"Expected {name} to be {what}, got {value}")
-    return int(value)
-
-
-def check_float(name, value, low=None, high=None):
-    """Return ``value`` as a ``float`` after checking its type and the closed range ``[low, high]``.
-
-    Raises:
-        TypeError: if ``value`` is not a real number.
-        ValueError: if ``value`` lies outside ``[low, high]`` or is not finite.
-    """
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"Expected {name} to be a float, got {type(value).__name__}")
-    value = float(value)
-    if not np.isfinite(value) or (low is not None and value < low) or (high is not None and value > high):
-        raise ValueError(f"Expected {name} in [{low}, {high}], got {value}")
-    return value
-
-
-def check_choice(name, value, choices):
-    """Check that ``value`` is one of ``choices``.
-
-    Raises:
-        ValueError: if it is not (the message lists the choices).
-    """
-    if value not in choices:
-        raise ValueError(f"Expected {name} to be one of {sorted(choices, key=repr)}, got {value!r}")
-    return value
+from .. import _validate as V
 
 
 def check_fractions(fractions):
@@ -71,7 +25,7 @@ def check_fractions(fractions):
     """
     if isinstance(fractions, (str, bytes)) or not hasattr(fractions, "__len__") or len(fractions) != 3:
         raise TypeError(f"Expected fractions to be a sequence of 3 numbers (train, val, test), got {fractions!r}")
-    out = tuple(check_float(f"fractions[{i}]", f, low=0.0, high=1.0) for i, f in enumerate(fractions))
+    out = tuple(V.check_number(f"fractions[{i}]", f, 0, 1) for i, f in enumerate(fractions))
     if any(f <= 0 for f in out):
         raise ValueError(f"Expected every fraction > 0 (no empty part), got {out}")
     if sum(out) > 1 + 1e-9:
@@ -93,9 +47,10 @@ def split_sizes(n, fractions):
         ``(n_train, n_val, n_test)``, ints.
 
     Raises:
-        ValueError: if the fractions are invalid or a part would be empty.
+        TypeError: if ``n`` is not an int or the fractions are not three numbers.
+        ValueError: if ``n < 1``, the fractions are invalid or a part would be empty.
     """
-    n = check_int("n", n)
+    n = V.check_int("n", n, low=1)
     fr = check_fractions(fractions)
     bounds = np.round(n * np.cumsum(fr)).astype(int)
     sizes = (int(bounds[0]), int(bounds[1] - bounds[0]), int(bounds[2] - bounds[1]))
@@ -104,16 +59,11 @@ def split_sizes(n, fractions):
     return sizes
 
 
-def check_seed(seed):
-    """Check a seed (a non-negative int).
+def rng(seed):
+    """A fresh ``numpy.random.Generator`` (PCG64) seeded with ``seed``.
 
     Raises:
         TypeError: if ``seed`` is not an int.
-        ValueError: if it is negative.
+        ValueError: if ``seed < 0``.
     """
-    return check_int("seed", seed, minimum=0)
-
-
-def rng(seed):
-    """A fresh ``numpy.random.Generator`` (PCG64) seeded with ``seed``."""
-    return np.random.default_rng(check_seed(seed))
+    return np.random.default_rng(V.check_int("seed", seed, low=0))

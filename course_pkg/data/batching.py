@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_int, check_seed, rng, split_sizes
+from .. import _validate as V
+from ._checks import rng, split_sizes
 
 
 def pad_sequences(seqs, pad_value=0, dtype=None, max_len=None):
@@ -48,7 +49,7 @@ def pad_sequences(seqs, pad_value=0, dtype=None, max_len=None):
     lengths = np.array([a.shape[0] for a in arrays], dtype=np.int64)
     T = int(lengths.max())
     if max_len is not None:
-        if check_int("max_len", max_len, minimum=0) < T:
+        if V.check_int("max_len", max_len, low=0) < T:
             raise ValueError(f"Expected max_len >= the longest sequence ({T}), got {max_len}")
         T = int(max_len)
     out_dtype = dtype or np.result_type(*[a.dtype for a in arrays if a.size] or [np.int64])
@@ -80,7 +81,7 @@ def lengths_to_mask(lengths, T=None):
     if lengths.size and lengths.min() < 0:
         raise ValueError(f"Expected lengths >= 0, got {int(lengths.min())}")
     longest = int(lengths.max()) if lengths.size else 0
-    T = longest if T is None else check_int("T", T, minimum=0)
+    T = longest if T is None else V.check_int("T", T, low=0)
     if longest > T:
         raise ValueError(f"Expected T >= max(lengths) = {longest}, got {T}")
     return np.arange(T)[None, :] < lengths[:, None]
@@ -101,6 +102,7 @@ def split_indices(n, fractions=(0.8, 0.1, 0.1), seed=0, shuffle=True):
         ``(n_val,)``, ``(n_test,)``; disjoint.
 
     Raises:
+        TypeError: if ``n`` or ``seed`` is not an int, or ``fractions`` not three numbers.
         ValueError: if ``n`` is not positive or a part would be empty or the fractions
             sum to more than 1.
     """
@@ -136,10 +138,11 @@ def batch_iterator(*arrays, batch_size=32, shuffle=True, seed=0, drop_last=False
         ``(B,) + a.shape[1:]``, ``B <= batch_size``.
 
     Raises:
+        TypeError: if ``batch_size`` or ``seed`` is not an int.
         ValueError: if no array is given, their lengths differ, or ``batch_size < 1``.
     """
     arrays, n = _check_arrays(arrays)
-    batch_size = check_int("batch_size", batch_size)
+    batch_size = V.check_int("batch_size", batch_size, low=1)
     order = rng(seed).permutation(n) if shuffle else np.arange(n)
     stop = n - n % batch_size if drop_last else n
     return (tuple(a[order[i:i + batch_size]] for a in arrays) for i in range(0, stop, batch_size))
@@ -161,12 +164,13 @@ def bucket_batches(lengths, batch_size=32, seed=0):
         together a permutation of ``range(N)``.
 
     Raises:
+        TypeError: if ``batch_size`` or ``seed`` is not an int.
         ValueError: if ``lengths`` is not 1-D and non-empty, or ``batch_size < 1``.
     """
     lengths = np.asarray(lengths)
     if lengths.ndim != 1 or lengths.size == 0:
         raise ValueError(f"Expected non-empty lengths of shape (N,), got {lengths.shape}")
-    batch_size = check_int("batch_size", batch_size)
+    batch_size = V.check_int("batch_size", batch_size, low=1)
     g = rng(seed)
     perm = g.permutation(lengths.size)
     order = perm[np.argsort(lengths[perm], kind="stable")]
@@ -195,12 +199,13 @@ def to_dataloader(*arrays, batch_size=32, shuffle=True, seed=0, drop_last=False,
 
     Raises:
         ImportError: if torch is not installed.
+        TypeError: if ``batch_size`` or ``seed`` is not an int, or an array is neither numeric nor bool.
         ValueError: if the arrays disagree in length, ``batch_size < 1`` or ``float_dtype``
             is unknown.
     """
     arrays, _ = _check_arrays(arrays)
-    batch_size = check_int("batch_size", batch_size)
-    check_seed(seed)
+    batch_size = V.check_int("batch_size", batch_size, low=1)
+    V.check_int("seed", seed, low=0)
     if float_dtype not in ("float32", "float64"):
         raise ValueError(f"Expected float_dtype 'float32' or 'float64', got {float_dtype!r}")
     import torch

@@ -38,7 +38,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import check_choice, check_int, rng
+from .. import _validate as V
+from ._checks import rng
 from .batching import pad_sequences
 from .vocab import BOS_ID, EOS_ID, PAD_ID, Vocab
 
@@ -96,7 +97,7 @@ def format_date(date, fmt):
     Raises:
         ValueError: for an unknown format.
     """
-    check_choice("fmt", fmt, set(FORMATS))
+    V.check_choice("fmt", fmt, set(FORMATS))
     return _FORMATTERS[fmt](date)
 
 
@@ -158,11 +159,11 @@ def parse_date(text):
         ISO string ``YYYY-MM-DD``.
 
     Raises:
+        TypeError: if ``text`` is not a string.
         ValueError: if the text is not a date in these conventions or names an impossible
             date (e.g. 31/02/2024).
     """
-    if not isinstance(text, str):
-        raise TypeError(f"Expected a str, got {type(text).__name__}")
+    V.check_type("text", text, str, "a str")
     y, m, d = _fields(text.strip())
     return _dt.date(y, m, d).isoformat()
 
@@ -231,8 +232,9 @@ def dates_dataset(n_train=10000, n_val=1000, n_test=1000, split="random", test_f
         TypeError, ValueError: on a non-positive size, too many examples, an unknown split
             or format, or ``test_formats`` that leave no format for training.
     """
-    sizes = [check_int(k, v) for k, v in (("n_train", n_train), ("n_val", n_val), ("n_test", n_test))]
-    check_choice("split", split, {"random", "formats"})
+    sizes = [V.check_int(k, v, low=1) for k, v in (("n_train", n_train), ("n_val", n_val),
+                                                    ("n_test", n_test))]
+    V.check_choice("split", split, {"random", "formats"})
     n_days = (LAST_DAY - FIRST_DAY).days + 1
     if sum(sizes) > n_days:
         raise ValueError(f"Expected at most {n_days} examples in all (one per date), got {sum(sizes)}")
@@ -255,7 +257,7 @@ def _split_formats(split, test_formats):
         return list(FORMATS), list(FORMATS)
     test = list(dict.fromkeys(test_formats))
     for f in test:
-        check_choice("test format", f, set(FORMATS))
+        V.check_choice("test format", f, set(FORMATS))
     train = [f for f in FORMATS if f not in test]
     if not test or not train:
         raise ValueError(f"Expected test_formats to hold between 1 and {len(FORMATS) - 1} formats, got {len(test)}")

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import check_choice
+from .. import _validate as V
 from .batching import pad_sequences, split_indices
 from .vocab import BOS_ID, EOS_ID, IGNORE_INDEX, PAD_ID, Vocab
 
@@ -110,7 +110,7 @@ def digits_captions(level="char", fractions=(0.7, 0.15, 0.15), seed=0):
     Raises:
         ValueError: for an unknown level or bad fractions.
     """
-    check_choice("level", level, {"char", "word"})
+    V.check_choice("level", level, {"char", "word"})
     images, labels = load_digit_images()
     captions = np.array([WORDS[k] for k in labels])
     seqs = [list(w) if level == "char" else [w] for w in WORDS]

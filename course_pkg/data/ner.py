@@ -27,7 +27,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import check_int, rng
+from .. import _validate as V
+from ._checks import rng
 from .batching import pad_sequences
 from .vocab import IGNORE_INDEX, PAD_ID, Vocab
 
@@ -114,11 +115,15 @@ def bio_spans(tags):
         ``list[tuple[int, int, str]]``.
 
     Raises:
+        TypeError: if ``tags`` is a string or not iterable, or a tag is not a string.
         ValueError: if the tags are not well-formed BIO (an ``I-X`` that follows neither
             ``B-X`` nor ``I-X``, or an unknown tag).
     """
+    if isinstance(tags, str) or not hasattr(tags, "__iter__"):
+        raise TypeError(f"Expected tags to be a sequence of str tags, got {type(tags).__name__}")
     spans, start, kind = [], None, None
     for i, tag in enumerate(list(tags) + ["O"]):
+        V.check_type(f"tags[{i}]", tag, str, "a str")
         if tag not in TAG_TO_ID:
             raise ValueError(f"Expected a tag in {TAGS}, got {tag!r}")
         if tag.startswith("I-"):
@@ -186,7 +191,8 @@ def ner_dataset(n_train=3000, n_val=500, n_test=500, locale="en_US", seed=0):
         TypeError, ValueError: on a non-int or non-positive size.
         AttributeError: if Faker has no such locale (Faker's own error).
     """
-    sizes = [check_int(k, v) for k, v in (("n_train", n_train), ("n_val", n_val), ("n_test", n_test))]
+    sizes = [V.check_int(k, v, low=1) for k, v in (("n_train", n_train), ("n_val", n_val),
+                                                    ("n_test", n_test))]
     from faker import Faker
 
     fk = Faker(locale)

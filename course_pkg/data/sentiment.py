@@ -46,7 +46,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import check_choice, check_int, rng
+from .. import _validate as V
+from ._checks import rng
 from .batching import pad_sequences
 from .vocab import PAD_ID, Vocab
 
@@ -225,8 +226,9 @@ def sentiment_dataset(n_train=4000, n_val=500, n_test=1000, split="combos", seed
         TypeError, ValueError: on a non-int or non-positive size, an unknown split, or a size
             larger than the grammar can fill with distinct sentences.
     """
-    sizes = [check_int(k, v) for k, v in (("n_train", n_train), ("n_val", n_val), ("n_test", n_test))]
-    check_choice("split", split, {"combos", "random"})
+    sizes = [V.check_int(k, v, low=1) for k, v in (("n_train", n_train), ("n_val", n_val),
+                                                    ("n_test", n_test))]
+    V.check_choice("split", split, {"combos", "random"})
     held = set(heldout_pairs(seed)) if split == "combos" else set()
     g, seen = rng(seed), set()
     train_ok = lambda p, a: (p, a) not in held  # noqa: E731

@@ -42,7 +42,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import check_choice, check_int, split_sizes
+from .. import _validate as V
+from ._checks import split_sizes
 
 SERIES = {
     "sunspots": "yearly sunspot numbers 1700-2008 (statsmodels; NOAA NGDC, public domain)",
@@ -115,10 +116,11 @@ def load_series(name, columns=None, clean="interpolate"):
         :class:`TimeSeries` with ``values (T, k)`` float64 and ``times (T,)`` datetime64[D].
 
     Raises:
+        TypeError: if ``name`` or ``clean`` is of the wrong kind.
         ValueError: for an unknown name, unknown columns or an unknown cleaning method.
     """
-    check_choice("name", name, set(SERIES))
-    check_choice("clean", clean, {"interpolate", "drop", None})
+    V.check_choice("name", name, set(SERIES))
+    V.check_choice("clean", clean, {"interpolate", "drop", None})
     df = _raw(name)
     cols = _select(df, name, columns)
     values = df[cols].to_numpy(dtype=np.float64)
@@ -146,10 +148,11 @@ def clean_series(values, method="interpolate"):
         input) and ``keep (T,)`` bool, the rows of ``values`` that were kept.
 
     Raises:
+        TypeError: if ``values`` is not numeric or ``method`` not a string.
         ValueError: for an unknown method, or if no complete row remains.
     """
-    check_choice("method", method, {"interpolate", "drop"})
-    v = np.asarray(values, dtype=np.float64)
+    V.check_choice("method", method, {"interpolate", "drop"})
+    v = V.check_numeric("values", values)
     v2 = v[:, None] if v.ndim == 1 else v
     complete = ~np.isnan(v2).any(axis=1)
     if not complete.any():
@@ -183,6 +186,10 @@ class Scaler:
         method: ``"standard"`` or ``"minmax"``.
         shift: ``(k,)`` mean or minimum per column, set by :meth:`fit`.
         scale: ``(k,)`` standard deviation or range per column, set by :meth:`fit`.
+
+    Raises:
+        TypeError: if ``method`` is not a string.
+        ValueError: if ``method`` is not ``"standard"`` or ``"minmax"``.
     """
 
     method: str = "standard"
@@ -190,15 +197,16 @@ class Scaler:
     scale: np.ndarray | None = field(default=None, repr=False)
 
     def __post_init__(self):
-        check_choice("method", self.method, {"standard", "minmax"})
+        V.check_choice("method", self.method, {"standard", "minmax"})
 
     def fit(self, values):
         """Learn ``shift`` and ``scale`` from ``values (T, k)``; returns ``self``.
 
         Raises:
+            TypeError: if ``values`` is not numeric.
             ValueError: if ``values`` is not 2-D, is empty or holds NaN.
         """
-        v = np.asarray(values, dtype=np.float64)
+        v = V.check_numeric("values", values)
         if v.ndim != 2 or len(v) == 0 or np.isnan(v).any():
             raise ValueError(f"Expected a non-empty (T, k) array without NaN to fit on, got shape {v.shape}")
         if self.method == "standard":
@@ -221,9 +229,13 @@ class Scaler:
 
         Returns:
             Array of the same shape, float64.
+
+        Raises:
+            TypeError: if ``values`` is not numeric.
+            ValueError: if the scaler is not fitted, or ``values`` has another number of columns.
         """
-        v = np.asarray(values, dtype=np.float64)
-        c = self._cols(cols, v.shape[-1])
+        v = V.check_numeric("values", values)
+        c = self._cols(cols, v.shape[-1] if v.ndim else 0)
         return (v - self.shift[c]) / self.scale[c]
 
     def inverse_transform(self, values, cols=None):
@@ -231,9 +243,13 @@ class Scaler:
 
         Returns:
             Array of the same shape in the original units, float64.
+
+        Raises:
+            TypeError: if ``values`` is not numeric.
+            ValueError: if the scaler is not fitted, or ``values`` has another number of columns.
         """
-        v = np.asarray(values, dtype=np.float64)
-        c = self._cols(cols, v.shape[-1])
+        v = V.check_numeric("values", values)
+        c = self._cols(cols, v.shape[-1] if v.ndim else 0)
         return v * self.scale[c] + self.shift[c]
 
 
@@ -246,13 +262,15 @@ def _target_cols(target, columns):
             if t not in columns:
                 raise ValueError(f"Expected a target among {list(columns)}, got {t!r}")
             return columns.index(t)
-        if isinstance(t, bool) or not isinstance(t, numbers.Integral) or not -k <= t < k:
+        if isinstance(t, bool) or not isinstance(t, numbers.Integral):
+            raise TypeError(f"Expected a target column name or index, got {type(t).__name__} {t!r}")
+        if not -k <= t < k:
             raise ValueError(f"Expected a target column name or index in [0, {k}), got {t!r}")
         return int(t) % k
 
     if target is None:
         return list(range(k)), k == 1
-    if isinstance(target, (str, numbers.Integral)):
+    if not isinstance(target, (list, tuple)):
         return [one(target)], True
     return [one(t) for t in target], False
 
@@ -278,12 +296,14 @@ def make_windows(values, window, horizon=1, target=None, stride=1, columns=None)
         ``N = (T - window - horizon) // stride + 1``.
 
     Raises:
-        ValueError: on a non-positive size, NaN in ``values``, or a series shorter than
-            ``window + horizon``.
+        TypeError: if ``values`` is not numeric, a size not an int, or ``target`` neither a
+            name nor an index.
+        ValueError: on a non-positive size, NaN in ``values``, a series shorter than
+            ``window + horizon``, or an unknown target.
     """
-    window, horizon = check_int("window", window), check_int("horizon", horizon)
-    stride = check_int("stride", stride)
-    v = np.asarray(values, dtype=np.float64)
+    window, horizon = V.check_int("window", window, low=1), V.check_int("horizon", horizon, low=1)
+    stride = V.check_int("stride", stride, low=1)
+    v = V.check_numeric("values", values)
     v = v[:, None] if v.ndim == 1 else v
     if v.ndim != 2 or np.isnan(v).any():
         raise ValueError(f"Expected a (T, k) array without NaN, got shape {v.shape} with "
@@ -334,7 +354,7 @@ class ForecastData:
         Returns:
             Array of the same shape, float64.
         """
-        y = np.asarray(y, dtype=np.float64)
+        y = V.check_numeric("y", y)
         if y.ndim == 2:
             return self.scaler.inverse_transform(y[..., None], self.target_cols)[..., 0]
         return self.scaler.inverse_transform(y, self.target_cols)
@@ -345,7 +365,7 @@ def _as_series(source, columns, clean):
     if isinstance(source, str):
         ts = load_series(source, columns=columns, clean=clean)
         return ts.values, ts.times, ts.columns
-    v = np.asarray(source, dtype=np.float64)
+    v = V.check_numeric("source", source)
     if v.ndim not in (1, 2) or v.size == 0:
         raise ValueError(f"Expected a name or a (T,) / (T, k) array, got shape {v.shape}")
     v = v[:, None] if v.ndim == 1 else v
@@ -381,11 +401,13 @@ def make_forecasting_data(source, window=12, horizon=1, fractions=(0.7, 0.15, 0.
         :class:`ForecastData`.
 
     Raises:
+        TypeError: if ``source`` is neither a name nor numeric, a size is not an int, or
+            ``fractions`` not three numbers.
         ValueError: for an unknown name, bad fractions, a non-positive size, or a part too
             short to hold one window (``window + horizon`` rows).
     """
-    check_choice("scale", scale, {"standard", "minmax", None})
-    window, horizon = check_int("window", window), check_int("horizon", horizon)
+    V.check_choice("scale", scale, {"standard", "minmax", None})
+    window, horizon = V.check_int("window", window, low=1), V.check_int("horizon", horizon, low=1)
     values, times, names = _as_series(source, columns, clean)
     a, b, c = split_sizes(len(values), fractions)
     bounds = (a, a + b, a + b + c)

@@ -20,7 +20,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import check_choice, check_float, check_int, rng
+from .. import _validate as V
+from ._checks import rng
 
 BLANK = 0
 
@@ -52,8 +53,8 @@ def adding_problem(n, T=50, markers="halves", seed=0):
         TypeError: if ``n``, ``T`` or ``seed`` is not an int.
         ValueError: if ``n < 1``, ``T < 2`` or ``markers`` is unknown.
     """
-    n, T = check_int("n", n), check_int("T", T, minimum=2)
-    check_choice("markers", markers, {"halves", "anywhere"})
+    n, T = V.check_int("n", n, low=1), V.check_int("T", T, low=2)
+    V.check_choice("markers", markers, {"halves", "anywhere"})
     g = rng(seed)
     values = g.random((n, T))
     if markers == "halves":
@@ -103,19 +104,20 @@ def copy_task(n, n_copy=10, lag=20, n_symbols=8, one_hot=False, seed=0):
         cross-entropy).
 
     Raises:
-        TypeError: if a size is not an int.
-        ValueError: if ``n``, ``n_copy`` or ``n_symbols`` is below 1, or ``lag`` below 0.
+        TypeError: if a size or ``seed`` is not an int, or ``one_hot`` not a bool.
+        ValueError: if ``n``, ``n_copy`` or ``n_symbols`` is below 1, or ``lag`` or ``seed`` below 0.
     """
-    n, K = check_int("n", n), check_int("n_copy", n_copy)
-    L, V = check_int("lag", lag, minimum=0), check_int("n_symbols", n_symbols)
-    symbols = rng(seed).integers(1, V + 1, size=(n, K))
+    n, K = V.check_int("n", n, low=1), V.check_int("n_copy", n_copy, low=1)
+    L, S = V.check_int("lag", lag, low=0), V.check_int("n_symbols", n_symbols, low=1)
+    one_hot = V.check_bool("one_hot", one_hot)
+    symbols = rng(seed).integers(1, S + 1, size=(n, K))
     T = 2 * K + L + 1
     X = np.zeros((n, T), dtype=np.int64)
     y = np.zeros((n, T), dtype=np.int64)
     X[:, :K] = symbols
-    X[:, K + L] = V + 1
+    X[:, K + L] = S + 1
     y[:, K + L + 1:] = symbols
-    return (_one_hot(X, V + 2) if one_hot else X), y
+    return (_one_hot(X, S + 2) if one_hot else X), y
 
 
 def delayed_recall(n, T=30, lag=5, n_symbols=8, one_hot=False, seed=0):
@@ -139,18 +141,18 @@ def delayed_recall(n, T=30, lag=5, n_symbols=8, one_hot=False, seed=0):
         ``[0, n_symbols]``.
 
     Raises:
-        TypeError: if a size is not an int.
-        ValueError: if a size is below 1, ``lag < 0``, or ``lag >= T`` (the lag is longer
+        TypeError: if a size or ``seed`` is not an int, or ``one_hot`` not a bool.
+        ValueError: if a size is below 1, ``lag < 0``, ``seed < 0``, or ``lag >= T`` (the lag is longer
             than the sequence: no target would ever be a symbol).
     """
-    n, T, V = check_int("n", n), check_int("T", T), check_int("n_symbols", n_symbols)
-    lag = check_int("lag", lag, minimum=0)
+    n, T, S = V.check_int("n", n, low=1), V.check_int("T", T, low=1), V.check_int("n_symbols", n_symbols, low=1)
+    lag, one_hot = V.check_int("lag", lag, low=0), V.check_bool("one_hot", one_hot)
     if lag >= T:
         raise ValueError(f"Expected lag < T = {T} (the lag must fit in the sequence), got {lag}")
-    X = rng(seed).integers(1, V + 1, size=(n, T))
+    X = rng(seed).integers(1, S + 1, size=(n, T))
     y = np.zeros_like(X)
     y[:, lag:] = X[:, : T - lag]
-    return (_one_hot(X, V + 1) if one_hot else X), y
+    return (_one_hot(X, S + 1) if one_hot else X), y
 
 
 class SineData(NamedTuple):
@@ -178,9 +180,9 @@ def _sines(g, n, length, n_components, period_range):
 
 
 def _check_periods(period_range):
-    if len(period_range) != 2:
+    if isinstance(period_range, (str, bytes)) or not hasattr(period_range, "__len__") or len(period_range) != 2:
         raise TypeError(f"Expected period_range to be (low, high), got {period_range!r}")
-    lo, hi = (check_float(f"period_range[{i}]", p, low=2.0) for i, p in enumerate(period_range))
+    lo, hi = (V.check_number(f"period_range[{i}]", p, low=2.0, finite=True) for i, p in enumerate(period_range))
     if lo > hi:
         raise ValueError(f"Expected period_range low <= high, got {period_range}")
     return lo, hi
@@ -211,8 +213,9 @@ def noisy_sines(n, T=50, horizon=1, n_components=3, noise_std=0.1, period_range=
         TypeError, ValueError: on a non-int or non-positive size, negative noise or a bad
             period range.
     """
-    n, T, H = check_int("n", n), check_int("T", T), check_int("horizon", horizon)
-    C, sd = check_int("n_components", n_components), check_float("noise_std", noise_std, low=0.0)
+    n, T, H = V.check_int("n", n, low=1), V.check_int("T", T, low=1), V.check_int("horizon", horizon, low=1)
+    C = V.check_int("n_components", n_components, low=1)
+    sd = V.check_number("noise_std", noise_std, low=0.0, finite=True)
     g = rng(seed)
     clean = _sines(g, n, T + H, C, _check_periods(period_range))
     noisy = clean + sd * g.standard_normal(clean.shape)
@@ -232,8 +235,8 @@ def sine_series(length=2000, n_components=3, noise_std=0.1, period_range=(8.0, 4
     Raises:
         TypeError, ValueError: as in :func:`noisy_sines`.
     """
-    length, C = check_int("length", length), check_int("n_components", n_components)
-    sd = check_float("noise_std", noise_std, low=0.0)
+    length, C = V.check_int("length", length, low=1), V.check_int("n_components", n_components, low=1)
+    sd = V.check_number("noise_std", noise_std, low=0.0, finite=True)
     g = rng(seed)
     clean = _sines(g, 1, length, C, _check_periods(period_range))[0]
     return (clean + sd * g.standard_normal(length))[:, None]

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import check_choice
+from .. import _validate as V
 from .batching import pad_sequences, split_indices
 from .vocab import BOS_ID, EOS_ID, IGNORE_INDEX, Vocab
 
@@ -59,9 +59,10 @@ def load_names(kind="first", lower=True):
         :class:`NamesCorpus` ``(names (N,) str, freq (N,) float64)``.
 
     Raises:
+        TypeError: if ``kind`` is not a string.
         ValueError: for an unknown kind.
     """
-    check_choice("kind", kind, set(KINDS))
+    V.check_choice("kind", kind, set(KINDS))
     import names as names_pkg
 
     if kind == "first":
@@ -130,7 +131,8 @@ def names_dataset(kind="first", fractions=(0.8, 0.1, 0.1), seed=0, lower=True):
         vocabulary of 30 (4 specials + 26 letters).
 
     Raises:
-        ValueError: for an unknown kind or bad fractions.
+        TypeError: if ``kind`` is not a string, ``seed`` not an int, or ``fractions`` not three numbers.
+        ValueError: for an unknown kind, a negative seed or bad fractions.
     """
     corpus = load_names(kind, lower)
     parts = split_indices(len(corpus.names), fractions, seed)

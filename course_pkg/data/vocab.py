@@ -10,10 +10,11 @@ never seen when the vocabulary was built maps to ``<unk>``, never to another tok
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 
 import numpy as np
 
-from ._checks import check_choice, check_int
+from .. import _validate as V
 
 PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<bos>", "<eos>"
 SPECIALS = (PAD, UNK, BOS, EOS)
@@ -29,12 +30,12 @@ class Vocab:
             special strings are not allowed.
 
     Raises:
-        TypeError: if a token is not a string.
+        TypeError: if ``tokens`` is a string or not iterable, or a token is not a string.
         ValueError: on a duplicate token or a token equal to a special.
     """
 
     def __init__(self, tokens=()):
-        tokens = list(tokens)
+        tokens = _token_list("tokens", tokens)
         bad = [t for t in tokens if not isinstance(t, str)]
         if bad:
             raise TypeError(f"Expected string tokens, got {type(bad[0]).__name__} {bad[0]!r}")
@@ -62,16 +63,23 @@ class Vocab:
             A :class:`Vocab`.
 
         Raises:
+            TypeError: if ``texts`` is a string or not an iterable of sequences, a token is
+                not a string, ``min_freq``/``max_size`` not an int, or ``order`` not a string.
             ValueError: on a non-positive ``min_freq`` or ``max_size`` or an unknown ``order``.
         """
-        min_freq = check_int("min_freq", min_freq)
-        check_choice("order", order, {"sorted", "freq"})
+        min_freq = V.check_int("min_freq", min_freq, low=1)
+        max_size = V.check_int("max_size", max_size, low=1, none=True)
+        V.check_choice("order", order, {"sorted", "freq"})
+        texts = _token_list("texts", texts)
+        if not all(isinstance(t, str) or hasattr(t, "__iter__") for t in texts):
+            bad = next(t for t in texts if not (isinstance(t, str) or hasattr(t, "__iter__")))
+            raise TypeError(f"Expected texts to hold sequences of tokens, got {type(bad).__name__} {bad!r}")
         counts = Counter(tok for text in texts for tok in text)
         for s in SPECIALS:
             counts.pop(s, None)
         kept = sorted((t for t, c in counts.items() if c >= min_freq), key=lambda t: (-counts[t], t))
         if max_size is not None:
-            kept = kept[: check_int("max_size", max_size)]
+            kept = kept[:max_size]
         return cls(kept if order == "freq" else sorted(kept))
 
     def __len__(self):
@@ -103,9 +111,14 @@ class Vocab:
             ``(L,)`` int64, ``L = len(tokens) + add_bos + add_eos``. Unknown tokens give 1.
 
         Raises:
-            TypeError: if ``tokens`` is not a string or a sequence of strings.
+            TypeError: if ``tokens`` is not a string or a sequence of strings, or ``add_bos``
+                or ``add_eos`` not a bool.
         """
+        add_bos, add_eos = V.check_bool("add_bos", add_bos), V.check_bool("add_eos", add_eos)
         if not isinstance(tokens, str):
+            if not hasattr(tokens, "__iter__"):
+                raise TypeError(f"Expected tokens to be a string or a sequence of strings, "
+                                f"got {type(tokens).__name__}")
             tokens = list(tokens)
             if any(not isinstance(t, str) for t in tokens):
                 raise TypeError(f"Expected a string or a sequence of strings, got {tokens[:3]!r}")
@@ -128,10 +141,15 @@ class Vocab:
             ``list[str]`` or ``str``.
 
         Raises:
+            TypeError: if ``ids`` are not integers, ``sep`` is neither ``None`` nor a string,
+                or ``skip_specials``/``stop_at_eos`` is not a bool.
             ValueError: if an id (before the first ``<eos>`` when ``stop_at_eos``) is outside
                 ``[0, len(self))`` and not -100.
         """
-        ids = [PAD_ID if i == IGNORE_INDEX else i for i in (int(i) for i in np.asarray(ids).reshape(-1))]
+        V.check_type("sep", sep, (str, type(None)), "None or a str")
+        skip_specials = V.check_bool("skip_specials", skip_specials)
+        stop_at_eos = V.check_bool("stop_at_eos", stop_at_eos)
+        ids = [PAD_ID if i == IGNORE_INDEX else int(i) for i in V.check_ids("ids", ids).reshape(-1)]
         if stop_at_eos and EOS_ID in ids:
             ids = ids[: ids.index(EOS_ID)]
         bad = [i for i in ids if not 0 <= i < len(self.itos)]
@@ -145,8 +163,13 @@ class Vocab:
 
         Returns:
             ``(ids, lengths)``: ``ids (N, T)`` int64, ``lengths (N,)`` int64.
+
+        Raises:
+            TypeError: if ``texts`` is a string or not iterable, or as :meth:`encode`.
+            ValueError: if ``texts`` is empty.
         """
         from .batching import pad_sequences
+        texts = _token_list("texts", texts)
         return pad_sequences([self.encode(t, add_bos, add_eos) for t in texts], pad_value=PAD_ID,
                              dtype=np.int64)
 
@@ -159,9 +182,22 @@ class Vocab:
         """Rebuild a vocabulary saved with :meth:`to_dict`.
 
         Raises:
-            ValueError: if the saved list does not start with the four specials.
+            TypeError: if ``d`` is not a dict or its ``"itos"`` not a list of strings.
+            ValueError: if ``d`` has no ``"itos"`` or the list does not start with the four specials.
         """
-        itos = list(d["itos"])
+        V.check_type("d", d, Mapping, "a dict {'itos': [...]}")
+        if "itos" not in d:
+            raise ValueError(f"Expected d to hold 'itos', got keys {sorted(d)}")
+        itos = _token_list("d['itos']", d["itos"])
         if tuple(itos[:4]) != SPECIALS:
             raise ValueError(f"Expected itos to start with {list(SPECIALS)}, got {itos[:4]}")
         return cls(itos[4:])
+
+
+def _token_list(name, tokens):
+    """``tokens`` (an iterable other than a single string) as a list."""
+    if isinstance(tokens, (str, bytes)) or not hasattr(tokens, "__iter__"):
+        raise TypeError(f"Expected {name} to be a list (or another iterable) of tokens, "
+                        f"got {type(tokens).__name__}")
+    return list(tokens)
+
