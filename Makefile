@@ -28,6 +28,7 @@ help:
 	@echo "make lab        JupyterLab at the repository root"
 	@echo "make execute    re-execute the chapter and solution notebooks in place (refresh stored outputs)"
 	@echo "make exercises  regenerate exercises/ from solutions/"
+	@echo "make grade      grade a class: SUBMISSIONS=dir EXERCISE=name|all [JOBS=2 TIMEOUT=60 MEMORY_MB=2048 OUT=dir]"
 	@echo "make clean      remove _build and caches (keeps .venv)"
 
 setup: $(STAMP)
@@ -64,6 +65,14 @@ execute: $(STAMP)
 
 exercises: $(STAMP)
 	$(PY) -m course_pkg.grading.make_exercises solutions exercises
+
+# Grade SUBMISSIONS/<student>/<EXERCISE>.ipynb into a gradebook (the book's "For instructors" page).
+.PHONY: grade
+JOBS ?= 1
+grade: $(STAMP)
+	@test -n "$(SUBMISSIONS)" -a -n "$(EXERCISE)" || { echo "usage: make grade SUBMISSIONS=dir EXERCISE=name|all [JOBS=N TIMEOUT=S MEMORY_MB=M OUT=dir]"; exit 2; }
+	$(PY) -m course_pkg.grade "$(SUBMISSIONS)" --exercise "$(EXERCISE)" --jobs $(JOBS) \
+		$(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(MEMORY_MB),--memory-mb $(MEMORY_MB)) $(if $(OUT),--out "$(OUT)")
 
 clean:
 	rm -rf _build .pytest_cache

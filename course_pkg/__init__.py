@@ -17,6 +17,28 @@ from .seq2seq import Seq2Seq
 
 __version__ = "0.1.0"
 
+
+def check(exercise):
+    """Run the grader's public tests of an exercise on the functions defined in your notebook.
+
+    Call it in the exercise's last cell, e.g. ``course_pkg.check("ex01_rnn_step")``: it prints a
+    table with each test, its points, ✓ or ✗ and a one-line hint. Your code's errors, loops
+    and prints are reported in the table, never raised. (The grading machinery is imported
+    only here, so ``import course_pkg`` stays light.)
+
+    Args:
+        exercise: the exercise's name, the notebook's file name without ``.ipynb``.
+
+    Raises:
+        TypeError: if ``exercise`` is not a str.
+        ValueError: if no exercise has that name.
+    """
+    import sys
+
+    from .grading.check import check as run
+    run(exercise, sys._getframe(1).f_globals)
+
+
 __all__ = ["RNN", "RNNCell", "LSTM", "LSTMCell", "GRU", "GRUCell",
            "rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward",
            "lstm_step_forward", "lstm_step_backward", "lstm_forward", "lstm_backward",

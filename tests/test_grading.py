@@ -1,171 +1,342 @@
-"""Exercise tooling: generated exercises stay in sync, and the grader scores notebooks fairly.
+"""The grader, one notebook at a time: the wire, the child process, the judge, ``course_pkg.check``.
 
-Notebooks are graded by ``exec`` of their setup and graded cells (no kernel), so the
-whole file runs in a few seconds.
+A whole class of hostile and honest submissions is graded in ``test_grade_cli.py``. Each
+``grade_notebook`` here starts one child Python (~0.2 s); ``check`` in a real kernel starts
+two kernels.
 """
+import base64
+import io
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
+from nbclient import NotebookClient
 
+import course_pkg
+from course_pkg.grading import check as check_module
 from course_pkg.grading import make_exercises as mx
-from course_pkg.grading.loader import GradedTest, grade_notebook, load_cells, load_graded
-from course_pkg.grading.rubrics import rubric_for
+from course_pkg.grading import wire
+from course_pkg.grading.judge import grade_notebook, score
+from course_pkg.grading.loader import load_graded, read_cells
+from course_pkg.grading.rubric import Call, Rubric, Test, plan
+from course_pkg.grading.rubrics import available, rubric_for
+
+import grading_fixtures as fx
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS, EXERCISES = ROOT / "solutions", ROOT / "exercises"
 EX01 = "ex01_rnn_step.ipynb"
 RUBRIC = rubric_for(EX01)
 FORWARD, BACKWARD = "rnn_step_forward", "rnn_step_backward"
-FULL = {FORWARD: 4.0, BACKWARD: 6.0}
+FORWARD_IDS, BACKWARD_IDS = set(fx.FORWARD_TESTS), set(fx.BACKWARD_TESTS)
 
 
-def edited_solution(tmp_path, edits, name=EX01):
-    """Copy of the ex01 solution with ``edits`` ({cell id: function(source) -> source}) applied."""
-    nb = nbformat.read(SOLUTIONS / EX01, as_version=4)
-    for cell in nb.cells:
-        if cell.get("id") in edits:
-            cell.source = edits[cell.id](cell.source)
+def write(tmp_path, nb, name=EX01):
     path = tmp_path / name
     nbformat.write(nb, path)
     return path
 
 
-def stub(source):
-    """The source with its solution regions stubbed, as in the exercise."""
-    return mx.strip_solution(source, mx.CODE_BEGIN, mx.CODE_END, mx.CODE_STUB)[0]
+def failed(graded):
+    return {r.test.id for r in graded.results if not r.passed}
 
 
 def cells_by_id(path):
     return {cell.id: cell for cell in nbformat.read(path, as_version=4).cells}
 
 
-# --------------------------------------------------------------------------- grading
+# --------------------------------------------------------------------------- the wire
+
+def test_wire_round_trip_keeps_values_and_types():
+    value = {"a": (None, True, -3, 2.5, float("nan"), float("-inf"), "text"),
+             7: [np.arange(6, dtype=np.int32).reshape(2, 3), np.array([True, False]), np.float64(1.5),
+                 np.array([1 + 2j])]}
+    back = wire.decode(json.loads(json.dumps(wire.encode(value))))
+    assert set(back) == {"a", 7}
+    assert back["a"][:4] == (None, True, -3, 2.5) and np.isnan(back["a"][4])
+    assert back["a"][5:] == (float("-inf"), "text")
+    assert type(back["a"]) is tuple and type(back[7]) is list
+    assert back[7][2] == 1.5 and type(back[7][2]) is float      # a NumPy float is a float
+    for got, want in zip(back[7][:2] + back[7][3:], value[7][:2] + value[7][3:]):
+        assert np.array_equal(got, want) and got.dtype == want.dtype
 
 
-@pytest.mark.parametrize("isolate", [True, False])
-def test_solution_scores_full_marks(isolate):
-    result = grade_notebook(SOLUTIONS / EX01, RUBRIC, isolate=isolate)
-    assert result["points"] == FULL and result["max_points"] == FULL
-    assert result["total"] == result["max_total"] == 10.0
-    assert result["errors"] == [] and all(t["passed"] for t in result["tests"])
+def test_what_cannot_travel_becomes_opaque():
+    class Cache:
+        pass
+    nested = [[[[[[[[[["deep"]]]]]]]]]]
+    for value, name in [(Cache(), "Cache"), (np.array([object()]), "ndarray of object"),
+                        ({(1, 2): 3}, "dict with keys that are not str or int"), (10 ** 100, "int (too large)"),
+                        (list(range(wire.MAX_ITEMS + 1)), "list")]:
+        assert wire.decode(wire.encode(value)) == wire.Opaque(name)
+    assert "nested too deep" in str(wire.decode(wire.encode(nested)))
+    assert wire.decode(wire.encode("x" * 5000)) == "x" * wire.MAX_STR
 
 
-def test_exercise_scores_zero_without_crashing():
-    result = grade_notebook(EXERCISES / EX01, RUBRIC)
-    assert result["points"] == {FORWARD: 0.0, BACKWARD: 0.0} and result["total"] == 0.0
-    assert result["max_total"] == 10.0 and result["errors"] == []
-    assert {t["message"] for t in result["tests"]} == {"not implemented yet (NotImplementedError)"}
+@pytest.mark.parametrize("node, match", [
+    ("text", "Expected a tagged node"),
+    (["x", 1], "Expected a known tag"),
+    (["r", 0, 1], "Expected a known tag"),                      # refs only travel in plans
+    (["i", "12a"], "Expected an integer"),
+    (["f", 1.5], "Expected one str"),
+    (["l", [["n"]] * (wire.MAX_ITEMS + 1)], "Expected at most"),
+    (["a", "bm90IG5weQ=="], "Expected .npy bytes"),
+    (["d", [[["f", "1.0"], ["n"]]]], "Expected a str or int key"),
+])
+def test_decode_rejects_what_the_protocol_does_not_allow(node, match):
+    with pytest.raises(wire.WireError, match=match):
+        wire.decode(node)
 
 
-def test_forward_answered_backward_stubbed_gets_exactly_the_forward_points(tmp_path):
-    path = edited_solution(tmp_path, {"backward": stub})
-    result = grade_notebook(path, RUBRIC)
-    assert result["points"] == {FORWARD: 4.0, BACKWARD: 0.0} and result["total"] == 4.0
+def test_decode_never_unpickles():
+    buffer = io.BytesIO()
+    np.save(buffer, np.array([{"pickled": True}], dtype=object), allow_pickle=True)
+    with pytest.raises(wire.WireError, match="Expected .npy bytes"):
+        wire.decode(["a", base64.b64encode(buffer.getvalue()).decode()])
 
 
-@pytest.mark.parametrize("edit", [
-    lambda s: s.replace(' + params["bias_hh"]', ""),                      # forgets b_hh
-    lambda s: s.replace('h_prev @ params["weight_hh"].T', 'h_prev @ params["weight_hh"]'),
-    lambda s: s.replace("h_next = np.tanh(a)", "h_next = np.maximum(a, 0)"),
-    lambda s: s.replace("def rnn_step_forward", "from course_pkg import rnn_step_forward\ndef unused"),
-], ids=["no-b_hh", "W_hh-not-transposed", "relu", "reference-copied"])
-def test_subtly_wrong_forward_loses_the_forward_points(tmp_path, edit):
-    result = grade_notebook(edited_solution(tmp_path, {"forward": edit}), RUBRIC)
-    assert result["points"][FORWARD] == 0.0
-    assert result["total"] < result["max_total"]
+def test_frames_are_accepted_only_with_the_token_and_their_exact_length():
+    token = "ab" * 16
+    good = wire.frame(token, {"kind": "loaded"}) + wire.frame(token, {"kind": "done"})
+    assert wire.read_frames(good, token) == ([{"kind": "loaded"}, {"kind": "done"}], None)
+    forged = wire.frame("cd" * 16, {"kind": "done"})
+    first = wire.frame(token, {"kind": "loaded"})
+    assert wire.read_frames(good[:len(first) - 3], token) == ([], "a truncated frame on the result channel")
+    assert wire.read_frames(good[:len(first) + 40], token) == ([{"kind": "loaded"}],
+                                                               "a truncated frame on the result channel")
+    assert wire.read_frames(first + forged, token) == (
+        [{"kind": "loaded"}], "data without the run's token on the result channel")
+    assert wire.read_frames(b"RESULT {'score': 10}\n", token)[1] == "data without the run's token on the result channel"
+    nan = f"{token} 8\n[1, NaN]\n".encode()
+    assert wire.read_frames(nan, token)[1] == "a frame that is not JSON on the result channel"
 
 
-def test_wrong_bias_gradient_loses_only_that_test(tmp_path):
-    path = edited_solution(tmp_path, {"backward": lambda s: s.replace('"bias_hh": da.sum(axis=0)',
-                                                                      '"bias_hh": da.mean(axis=0)')})
-    result = grade_notebook(path, RUBRIC)
-    failed = [t["name"] for t in result["tests"] if not t["passed"]]
-    assert failed == ["grads['bias_ih'] and grads['bias_hh']"]     # mean = sum when N = 1
-    assert result["points"] == {FORWARD: 4.0, BACKWARD: 5.0}
+# --------------------------------------------------------------------------- rubrics as data
+
+def test_rubric_is_data_and_its_plan_is_plain_json():
+    assert available() == sorted(p.stem for p in SOLUTIONS.glob("*.ipynb"))     # a rubric per exercise
+    assert rubric_for("ex01_rnn_step") is RUBRIC
+    assert [t.id for t in RUBRIC.tests] == list(fx.FORWARD_TESTS + fx.BACKWARD_TESTS)
+    assert RUBRIC.max_points == 10 and sum(t.points for t in RUBRIC.public()) == 8
+    assert {t.id for t in RUBRIC.tests if t.hidden} == {"forward_square", "backward_one"}
+    text = json.dumps(plan(RUBRIC.tests))                 # what the child receives: no code, no judge
+    assert "judge" not in text and "reference" not in text
+    assert [a.id for a in RUBRIC.answers] == ["question"]
 
 
-def test_grader_runs_only_setup_and_graded_cells(tmp_path):
-    marker = tmp_path / "check-cell-ran"
-    path = edited_solution(tmp_path, {"check-forward": lambda s: f"open({str(marker)!r}, 'w')\n" + s,
-                                      "setup": lambda s: "%matplotlib inline\n" + s})
-    assert grade_notebook(path, RUBRIC)["total"] == 10.0
-    assert not marker.exists()
-    loaded = load_cells(path)
-    assert loaded.graded == [FORWARD, BACKWARD] and loaded.errors == []
-    assert "rng" not in loaded.namespace            # defined only by the self-check cells
-
-
-def test_setup_error_is_recorded_and_grading_goes_on(tmp_path):
-    path = edited_solution(tmp_path, {"setup": lambda s: s + "\nimport no_such_module_here"})
-    result = grade_notebook(path, RUBRIC)
-    assert result["total"] == 10.0                  # np was imported before the failing line
-    assert len(result["errors"]) == 1 and "ModuleNotFoundError" in result["errors"][0]
-
-
-def test_syntax_error_in_one_graded_cell_costs_only_its_part(tmp_path):
-    no_colon = lambda s: s.replace("(dh_next, cache):", "(dh_next, cache)", 1)  # noqa: E731
-    path = edited_solution(tmp_path, {"backward": no_colon})
-    result = grade_notebook(path, RUBRIC)
-    assert result["points"] == {FORWARD: 4.0, BACKWARD: 0.0}
-    assert result["errors"][0].startswith("cell 7 (rnn_step_backward): SyntaxError")
-    assert "rnn_step_backward not defined" in result["tests"][-1]["message"]
-
-
-def test_infinite_loop_costs_the_points_not_the_grader(tmp_path):
-    path = edited_solution(tmp_path, {"forward": lambda s: s.replace("### BEGIN SOLUTION",
-                                                                     "while True:\n        pass")})
-    result = grade_notebook(path, RUBRIC, test_timeout=0.05)
-    assert result["total"] == 0.0
-    assert all("took longer than" in t["message"] for t in result["tests"])
-
-
-def test_child_that_ignores_the_alarm_is_stopped_by_the_overall_timeout(tmp_path):
-    hang = "import signal, time\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\ntime.sleep(60)\n"
-    path = edited_solution(tmp_path, {"backward": lambda s: hang + s})
-    result = grade_notebook(path, RUBRIC, timeout=1.0)
-    assert result["total"] == 0.0 and "grading stopped after 1 s" in result["errors"][0]
-
-
-def test_process_exit_in_a_graded_cell_gives_zero_not_a_crash(tmp_path):
-    path = edited_solution(tmp_path, {"forward": lambda s: "import os\nos._exit(3)\n" + s})
-    result = grade_notebook(path, RUBRIC)
-    assert result["total"] == 0.0 and "exit code 3" in result["errors"][0]
-
-
-def test_sys_exit_in_a_graded_cell_is_a_cell_error(tmp_path):
-    path = edited_solution(tmp_path, {"forward": lambda s: s + "\nimport sys\nsys.exit(1)"})
-    result = grade_notebook(path, RUBRIC)
-    assert result["total"] == 10.0 and "SystemExit" in result["errors"][0]
-
-
-def test_load_graded_returns_the_functions_and_reports_missing_names(tmp_path):
-    ns = load_graded(SOLUTIONS / EX01)
-    assert sorted(vars(ns)) == [BACKWARD, FORWARD]
-    assert list(vars(load_graded(SOLUTIONS / EX01, names=[FORWARD]))) == [FORWARD]
-    broken = edited_solution(tmp_path, {"backward": lambda s: "1/0\n" + s})
-    with pytest.raises(LookupError, match="ZeroDivisionError"):
-        load_graded(broken, names=[FORWARD, BACKWARD])
-    with pytest.raises(TypeError, match="Expected names to be a sequence"):
-        load_graded(SOLUTIONS / EX01, names=FORWARD)
-
-
-def test_bad_inputs_are_rejected(tmp_path):
+def test_bad_rubric_definitions_are_rejected():
+    call = Call(FORWARD, (1,))
     with pytest.raises(ValueError, match="Expected points to be a positive number"):
-        GradedTest(FORWARD, "x", 0, print)
-    with pytest.raises(TypeError, match="Expected check to be callable"):
-        GradedTest(FORWARD, "x", 1, None)
-    with pytest.raises(ValueError, match="Expected at least one GradedTest"):
-        grade_notebook(SOLUTIONS / EX01, [])
-    with pytest.raises(TypeError, match="Expected a sequence of GradedTest"):
-        grade_notebook(SOLUTIONS / EX01, ["test"])
-    (tmp_path / "bad.ipynb").write_text("{}", encoding="utf-8")
-    with pytest.raises(ValueError, match="Expected an nbformat 4 notebook"):
-        grade_notebook(tmp_path / "bad.ipynb", RUBRIC)
-    with pytest.raises(LookupError, match="Expected a rubric module"):
+        Test("t", FORWARD, "x", 0, (call,), print)
+    with pytest.raises(TypeError, match="Expected judge to be callable"):
+        Test("t", FORWARD, "x", 1, (call,), None)
+    with pytest.raises(TypeError, match="Expected calls to be a non-empty tuple of Call"):
+        Test("t", FORWARD, "x", 1, (), print)
+    with pytest.raises(TypeError, match="Expected args to be a tuple"):
+        Call(FORWARD, [1])
+    test = Test("t", FORWARD, "x", 1, (call,), print)
+    with pytest.raises(ValueError, match="Expected unique test and answer ids"):
+        Rubric("ex", {FORWARD: ("x",)}, (test, test))
+    with pytest.raises(ValueError, match="Expected calls of the functions in signatures"):
+        Rubric("ex", {BACKWARD: ("x",)}, (test,))
+    with pytest.raises(LookupError, match="Expected one of the exercises"):
         rubric_for("ex99_nothing.ipynb")
+    with pytest.raises(TypeError, match="Expected a Rubric"):
+        grade_notebook(SOLUTIONS / EX01, [test])
+    with pytest.raises(ValueError, match="Expected a positive timeout"):
+        grade_notebook(SOLUTIONS / EX01, RUBRIC, timeout=0)
+
+
+def test_the_judge_fails_closed_on_messages_it_cannot_trust():
+    tests = RUBRIC.tests[:1]
+    loaded = {"kind": "loaded", "cell_errors": [], "memory_error": False, "timed_out": False,
+              "functions": {n: {"callable": True, "module": "__notebook__", "params": list(p)}
+                            for n, p in RUBRIC.signatures.items()}}
+    forged = {"kind": "test", "index": 0, "calls": [{"function": FORWARD, "value": ["o", "x"], "score": 10}]}
+    for messages in ([], [loaded], [loaded, forged, {"kind": "done"}],
+                     [{"kind": "done"}], [loaded, {"kind": "test", "index": 3, "calls": []}]):
+        graded = score(RUBRIC, tests, messages)
+        assert graded.status == "crashed" and graded.score == 0.0
+    passed = score(RUBRIC, tests, [loaded, {"kind": "test", "index": 0, "calls": [
+        {"function": FORWARD, "value": wire.encode((np.zeros((1, 4)), None))}]}, {"kind": "done"}])
+    assert passed.status == "ok" and failed(passed) == {"forward_one"}
+    assert passed.results[0].hint.startswith("h_next: values off by up to")
+
+
+# --------------------------------------------------------------------------- one notebook, through the child
+
+@pytest.mark.parametrize("exercise", available())
+def test_every_solution_scores_full_marks_and_every_exercise_zero(exercise):
+    rubric = rubric_for(exercise)
+    solution = grade_notebook(SOLUTIONS / f"{exercise}.ipynb", rubric)
+    assert (solution.status, solution.reason, solution.cell_errors) == ("ok", "all tests passed", [])
+    assert solution.score == solution.max_score == rubric.max_points
+    assert all(solution.answers[a.id] for a in rubric.answers)
+    blank = grade_notebook(EXERCISES / f"{exercise}.ipynb", rubric)
+    assert (blank.status, blank.score) == ("not_implemented", 0.0)
+    assert blank.answers == dict.fromkeys(a.id for a in rubric.answers)
+
+
+def test_the_blank_exercise_says_not_implemented():
+    blank = grade_notebook(EXERCISES / EX01, RUBRIC)
+    assert {r.hint for r in blank.results if r.test.id in FORWARD_IDS} == {"not implemented yet"}
+    assert {r.hint for r in blank.results if r.test.id in BACKWARD_IDS} == {
+        "needs rnn_step_forward, which failed: not implemented yet"}
+
+
+@pytest.mark.parametrize("content, status, reason", [
+    (None, "missing", "no ex01_rnn_step.ipynb in the submission"),
+    (b"", "malformed", "Expected a notebook (JSON) at ex01_rnn_step.ipynb, got invalid JSON"),
+    (b"\xff\xfe{}", "malformed", "Expected a notebook (JSON) at ex01_rnn_step.ipynb, got invalid JSON"),
+    (b'{"nbformat": 3, "cells": []}', "malformed", "Expected an nbformat 4 notebook"),
+    (b"[" * 100000, "malformed", "Expected a notebook (JSON)"),
+], ids=["absent", "zero-bytes", "not-utf8", "nbformat-3", "deeply-nested"])
+def test_unreadable_or_absent_notebooks_are_malformed_or_missing(tmp_path, content, status, reason):
+    if content is not None:
+        (tmp_path / EX01).write_bytes(content)
+    graded = grade_notebook(tmp_path / EX01, RUBRIC)
+    assert (graded.status, graded.score, graded.max_score) == (status, 0.0, 10.0)
+    assert graded.reason.startswith(reason) and all(r.hint == graded.reason for r in graded.results)
+
+
+@pytest.mark.parametrize("old, new", [
+    (' + params["bias_hh"]', ""),
+    ('h_prev @ params["weight_hh"].T', 'h_prev @ params["weight_hh"]'),
+    ("h_next = np.tanh(a)", "h_next = np.maximum(a, 0)"),
+], ids=["no-b_hh", "W_hh-not-transposed", "relu"])
+def test_a_subtly_wrong_forward_loses_every_forward_point(tmp_path, old, new):
+    graded = grade_notebook(write(tmp_path, fx.edit(fx.solution(), "forward", old, new)), RUBRIC)
+    assert graded.status == "ok" and FORWARD_IDS <= failed(graded)
+    assert {r.hint.split(":")[0] for r in graded.results if r.test.id in FORWARD_IDS} == {"h_next"}
+
+
+def test_only_setup_graded_cells_and_definitions_run(tmp_path):
+    marker = tmp_path / "ran"
+    nb = fx.prepend(fx.solution(), "check-forward", f"open({str(marker)!r}, 'w')")
+    nb = fx.prepend(nb, "setup", "%matplotlib inline\n!ls")
+    nb.cells.append(fx.new_code(f"open({str(marker)!r}, 'w')\ndef helper():\n    return 1\n", "scratch"))
+    graded = grade_notebook(write(tmp_path, nb), RUBRIC)
+    assert (graded.status, graded.score, graded.cell_errors) == ("ok", 10.0, [])
+    assert not marker.exists()
+    assert [c["mode"] for c in read_cells(tmp_path / EX01)] == ["all", "all", "all", "defs", "defs"]
+
+
+def test_a_broken_setup_line_or_graded_cell_costs_only_what_it_breaks(tmp_path):
+    nb = fx.append(fx.solution(), "setup", "import no_such_module_here")
+    graded = grade_notebook(write(tmp_path, nb), RUBRIC)
+    assert graded.score == 10.0 and "ModuleNotFoundError" in graded.cell_errors[0]
+    nb = fx.edit(fx.solution(), "backward", "(dh_next, cache):", "(dh_next, cache)")
+    graded = grade_notebook(write(tmp_path, nb), RUBRIC)
+    assert graded.score == 4.0 and failed(graded) == BACKWARD_IDS and graded.status == "missing"
+    assert graded.cell_errors[0].startswith("cell 7 (rnn_step_backward): SyntaxError")
+    assert graded.reason == "not defined: rnn_step_backward"
+
+
+def test_a_forked_grandchild_neither_hangs_the_grader_nor_survives_it(tmp_path):
+    pid_file = tmp_path / "grandchild.pid"
+    fork = (f"import os, time\nif os.fork() == 0:\n    open({str(pid_file)!r}, 'w').write(str(os.getpid()))\n"
+            "    time.sleep(120)\n    os._exit(0)\n")
+    start = time.monotonic()
+    graded = grade_notebook(write(tmp_path, fx.append(fx.solution(), "setup", fork)), RUBRIC, timeout=30)
+    assert (graded.status, graded.score) == ("ok", 10.0) and time.monotonic() - start < 10
+    pid = int(pid_file.read_text())
+    for _ in range(50):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        status = Path(f"/proc/{pid}/status")
+        if status.exists() and "\nState:\tZ" in status.read_text():
+            break                                         # killed, waiting for its reaper
+        time.sleep(0.1)
+    else:
+        os.kill(pid, signal.SIGKILL)
+        pytest.fail("the grandchild outlived the grading")
+
+
+def test_load_graded_gives_an_instructor_the_functions(tmp_path):
+    ns = load_graded(SOLUTIONS / EX01, [FORWARD, BACKWARD])
+    assert ns.rnn_step_forward.__module__ == "__notebook__"
+    broken = write(tmp_path, fx.prepend(fx.solution(), "backward", "1/0"))
+    with pytest.raises(LookupError, match="ZeroDivisionError"):
+        load_graded(broken, [FORWARD, BACKWARD])
+    with pytest.raises(TypeError, match="Expected names to be a sequence"):
+        load_graded(SOLUTIONS / EX01, FORWARD)
+
+
+# --------------------------------------------------------------------------- course_pkg.check
+
+def table_rows(text):
+    return [line for line in text.splitlines() if line.rstrip().endswith(("✓", "✗")) or "  ✗  " in line]
+
+
+def test_check_prints_the_public_tests_of_the_functions_in_a_namespace(capsys):
+    ns = vars(load_graded(SOLUTIONS / EX01, [FORWARD, BACKWARD]))
+    check_module.check("ex01_rnn_step", dict(ns))
+    out = capsys.readouterr().out
+    rows = table_rows(out)
+    assert len(rows) == 8 and all("✓" in r and "✗" not in r for r in rows)
+    assert "public tests: 8/8 points — all pass." in out and "2 hidden tests (2 points)" in out
+
+
+def test_check_reports_loops_exits_and_stubs_without_raising_and_quickly(capsys):
+    def rnn_step_forward(x, h_prev, params):
+        while True:
+            pass
+
+    def rnn_step_backward(dh_next, cache):
+        raise SystemExit(1)
+    start = time.monotonic()
+    check_module.check("ex01_rnn_step", {"rnn_step_forward": rnn_step_forward, "rnn_step_backward": rnn_step_backward})
+    assert time.monotonic() - start < 5
+    out = capsys.readouterr().out
+    assert "rnn_step_forward took longer than 2 s" in out
+    assert "not run: an earlier call of rnn_step_forward took too long" in out
+    check_module.check("ex01_rnn_step", {})
+    assert "rnn_step_forward is not defined" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="Expected one of the exercises"):
+        course_pkg.check("ex1")
+    with pytest.raises(TypeError, match="Expected an exercise name"):
+        course_pkg.check(1)
+
+
+def test_importing_course_pkg_does_not_load_the_grader():
+    code = "import sys, course_pkg; print(sorted(m for m in sys.modules if '.grading' in m))"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "[]"
+
+
+def run_in_kernel(path):
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    return nb
+
+
+@pytest.mark.parametrize("folder", [SOLUTIONS, EXERCISES], ids=["solution", "exercise"])
+def test_check_in_a_real_kernel(folder):
+    nb = run_in_kernel(folder / EX01)
+    last = nb.cells[-1]
+    assert last.source.strip().endswith('course_pkg.check("ex01_rnn_step")')
+    assert [o.output_type for o in last.outputs] == ["stream"]           # no error, no traceback
+    out = last.outputs[0].text
+    rows = table_rows(out)
+    assert len(rows) == 8
+    if folder is SOLUTIONS:
+        assert all("✓" in r and "✗" not in r for r in rows)
+    else:
+        assert all("✗" in r for r in rows) and out.count("not implemented yet") == 8
+    timing = last.metadata.execution
+    took = np.datetime64(timing["shell.execute_reply"][:26]) - np.datetime64(timing["iopub.execute_input"][:26])
+    assert took < np.timedelta64(5, "s")
 
 
 # --------------------------------------------------------------------------- exercises
@@ -225,13 +396,17 @@ def test_tags_and_metadata_are_as_designed():
                 "forward": ["graded", "nbval-ignore-output"],
                 "check-forward": ["check", "raises-exception", "nbval-ignore-output"],
                 "backward": ["graded", "nbval-ignore-output"],
-                "check-backward": ["check", "raises-exception", "nbval-ignore-output"]}
+                "check-backward": ["check", "raises-exception", "nbval-ignore-output"],
+                "check-all": ["nbval-ignore-output"]}
     assert {cid: c.metadata.tags for cid, c in exercise.items() if c.cell_type == "code"} == expected
     for cid, cell in solution.items():                      # solution: no exercise-only tags
         assert not {"raises-exception", "nbval-ignore-output"} & set(cell.metadata.get("tags", []))
         assert cell.metadata.get("course") == exercise[cid].metadata.get("course")
-    assert {t.grade_id for t in RUBRIC} == {FORWARD, BACKWARD}
-    assert sum(t.points for t in RUBRIC) == 10
+    assert {t.grade_id for t in RUBRIC.tests} == {FORWARD, BACKWARD}
+    assert set(RUBRIC.signatures) == {FORWARD, BACKWARD}
+    answer_cells = [cid for cid, c in solution.items() if mx.MD_BEGIN in c.source]
+    assert answer_cells == [a.id for a in RUBRIC.answers]
+    assert list(exercise)[-1] == "check-all"                  # the exercise ends with course_pkg.check
 
 
 def test_solution_notebook_was_executed_and_reports_ok():
@@ -241,6 +416,7 @@ def test_solution_notebook_was_executed_and_reports_ok():
     assert "worked example: h_next = [[0.0, 0.7616]]" in outputs["check-forward"]
     assert outputs["check-forward"].rstrip().endswith("forward OK")
     assert outputs["check-backward"].count(": True") == 6 and "backward OK" in outputs["check-backward"]
+    assert outputs["check-all"].count("✓") == 8 and "public tests: 8/8 points" in outputs["check-all"]
 
 
 # --------------------------------------------------------------------------- make_exercises rules
@@ -257,6 +433,19 @@ def test_strip_solution_keeps_indentation_and_rejects_unbalanced_markers():
         mx.strip_solution("x = 1\n### END SOLUTION", mx.CODE_BEGIN, mx.CODE_END, mx.CODE_STUB)
     with pytest.raises(ValueError, match="got a second"):
         mx.strip_solution("### BEGIN SOLUTION\n### BEGIN SOLUTION", mx.CODE_BEGIN, mx.CODE_END, ())
+
+
+def test_hidden_tests_are_stripped_from_the_learners_copy():
+    nb = nbformat.read(SOLUTIONS / EX01, as_version=4)
+    check = fx.cell(nb, "check-forward")
+    check.source += ("\n### BEGIN HIDDEN TESTS\nassert rnn_step_forward(x, h_prev, params)[0].shape == (3, 5)\n"
+                     "### END HIDDEN TESTS\n")
+    exercise = {c.id: c for c in mx.make_exercise(nb, "x").cells}
+    assert "HIDDEN TESTS" not in exercise["check-forward"].source and "(3, 5)" not in exercise["check-forward"].source
+    assert exercise["check-forward"].source.rstrip().endswith('print("forward OK")')
+    check.source += "### BEGIN HIDDEN TESTS\n"
+    with pytest.raises(ValueError, match="Expected '### END HIDDEN TESTS'"):
+        mx.make_exercise(nb, "x")
 
 
 def test_untagged_cell_calling_a_graded_function_stops_generation():

@@ -18,6 +18,8 @@ Conventions in a solution notebook (nbgrader's markers, without nbgrader):
 
 * Markdown between ``<!-- BEGIN SOLUTION -->`` and ``<!-- END SOLUTION -->`` becomes the
   line ``YOUR ANSWER HERE``.
+* Code between ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS`` (nbgrader's markers,
+  in check cells) is removed from the exercise, markers included.
 * Cell tags (``metadata.tags``) and the ``metadata.course`` record:
 
   ``setup``
@@ -50,6 +52,7 @@ import nbformat
 
 CODE_BEGIN, CODE_END = "### BEGIN SOLUTION", "### END SOLUTION"
 MD_BEGIN, MD_END = "<!-- BEGIN SOLUTION -->", "<!-- END SOLUTION -->"
+HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 CODE_STUB = ("# YOUR CODE HERE", 'raise NotImplementedError("Write your code here")')
 MD_STUB = "YOUR ANSWER HERE"
 TAG_GRADED, TAG_CHECK, TAG_SETUP = "graded", "check", "setup"
@@ -181,6 +184,7 @@ def _exercise_cell(cell):
         cell.source, _ = strip_solution(cell.source, MD_BEGIN, MD_END, (MD_STUB,))
     elif cell.cell_type == "code":
         cell.source, regions = strip_solution(cell.source, CODE_BEGIN, CODE_END, CODE_STUB)
+        cell.source, _ = strip_solution(cell.source, HIDDEN_BEGIN, HIDDEN_END, ())
         if TAG_GRADED in cell_tags(cell) and not regions:
             raise ValueError(f"Expected a graded cell to hold a {CODE_BEGIN!r} region, got none")
         cell.outputs, cell.execution_count = [], None

@@ -1,36 +1,42 @@
-"""Rubrics: one module per exercise, named like its notebook, holding ``TESTS``.
+"""Rubrics: one module per exercise, named like its notebook, holding ``RUBRIC``.
 
 ``course_pkg/grading/rubrics/ex01_rnn_step.py`` grades ``ex01_rnn_step.ipynb``; its
-``TESTS`` is a list of :class:`~course_pkg.grading.loader.GradedTest`. Checks are
-module-level functions (or ``functools.partial`` of them) so that they can be pickled
-to the grading child process.
+``RUBRIC`` is a :class:`~course_pkg.grading.rubric.Rubric`: the calls to make of the
+learner's functions, and pure judges that the grader runs in its own process.
 """
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from pathlib import Path
+
+from course_pkg.grading.rubric import Rubric
+
+
+def available():
+    """The names of the exercises that have a rubric, sorted."""
+    return sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
 
 
 def rubric_for(notebook):
-    """The rubric (list of ``GradedTest``) for a notebook, found by its file name.
+    """The rubric of an exercise, found by its name or its notebook's file name.
 
     Args:
-        notebook: a path or file name such as ``"exercises/ex01_rnn_step.ipynb"``.
+        notebook: ``"ex01_rnn_step"``, ``"ex01_rnn_step.ipynb"`` or a path to such a notebook.
 
     Returns:
-        A list of :class:`~course_pkg.grading.loader.GradedTest`.
+        A :class:`~course_pkg.grading.rubric.Rubric`.
 
     Raises:
-        LookupError: if no rubric module has the notebook's name.
+        TypeError: if ``notebook`` is not a str or path.
+        LookupError: if no rubric has that name.
     """
-    stem = Path(notebook).stem
-    module_name = f"{__name__}.{stem}"
-    if not stem.isidentifier():
-        raise LookupError(f"Expected a notebook name that is a Python identifier, got {stem!r}")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as err:
-        if err.name != module_name:
-            raise
-        raise LookupError(f"Expected a rubric module {module_name}, got none") from None
-    return list(module.TESTS)
+    if not isinstance(notebook, (str, Path)):
+        raise TypeError(f"Expected an exercise name or notebook path, got {type(notebook).__name__}")
+    stem = Path(notebook).stem if str(notebook).endswith(".ipynb") else Path(notebook).name
+    if stem not in available():
+        raise LookupError(f"Expected one of the exercises {available()}, got {stem!r}")
+    rubric = importlib.import_module(f"{__name__}.{stem}").RUBRIC
+    if not isinstance(rubric, Rubric) or rubric.exercise != stem:
+        raise LookupError(f"Expected {__name__}.{stem}.RUBRIC to be the Rubric of {stem!r}")
+    return rubric

@@ -1,25 +1,29 @@
 """Rubric of exercise 1, the RNN step: 4 points for the forward pass, 6 for the backward.
 
-Every check compares the learner's float64 results with :mod:`course_pkg.rnn` on
-seeded random inputs (including a batch of one). The backward checks run the
-learner's own ``rnn_step_forward`` to get a cache (whatever its layout) and pass it to
-the learner's ``rnn_step_backward``, so backward points need a forward that runs.
+Each test calls the learner's functions on seeded float64 inputs (including a batch of
+one) and compares what came back with :mod:`course_pkg.rnn`, in the grader's process. The
+backward tests pass the cache that the learner's own ``rnn_step_forward`` returned (whatever
+its layout) to the learner's ``rnn_step_backward``, so backward points need a forward step
+that runs. Two tests are hidden: ``course_pkg.check`` does not run them.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
 from functools import partial
 
 import numpy as np
 
-from course_pkg.gradcheck import rel_error
-from course_pkg.grading.loader import GradedTest, expect
+from course_pkg.grading.rubric import (Answer, Call, CheckFailed, Rubric, Test, compare_array,
+                                       describe_value, expect, failure_hint, items, returned)
+from course_pkg.grading.wire import Ref
 from course_pkg.rnn import rnn_step_backward as reference_backward
 from course_pkg.rnn import rnn_step_forward as reference_forward
 
 FORWARD, BACKWARD = "rnn_step_forward", "rnn_step_backward"
+SIGNATURES = {FORWARD: ("x", "h_prev", "params"), BACKWARD: ("dh_next", "cache")}
 FORWARD_TOL, BACKWARD_TOL = 1e-9, 1e-8
 PARAM_KEYS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+SHAPES = {"h_next": "(N, H)", "dx": "(N, D)", "dh_prev": "(N, H)", "weight_ih": "(H, D)",
+          "weight_hh": "(H, H)", "bias_ih": "(H,)", "bias_hh": "(H,)"}
 
 
 def make_inputs(N, D, H, seed):
@@ -34,91 +38,92 @@ def make_inputs(N, D, H, seed):
     return x, h_prev, params, rng.standard_normal((N, H))
 
 
-def own(ns, name):
-    """The learner's function ``name``; fails if it is course_pkg's reference itself."""
-    fn = getattr(ns, name)
-    expect(not str(getattr(fn, "__module__", "")).startswith("course_pkg"),
-           f"Expected your own {name}, got course_pkg's reference")
-    return fn
+def own_output(result, n):
+    """The ``n`` items the learner's own function returned; fails on course_pkg's reference."""
+    expect(not (result.module or "").startswith("course_pkg"),
+           f"expected your own {result.function}, got course_pkg's reference")
+    return items(returned(result), n, result.function)
 
 
-def unpack(out, n, name):
-    """Check that ``out`` is a tuple/list of ``n`` items and return it as a tuple."""
-    expect(isinstance(out, (tuple, list)) and len(out) == n,
-           f"Expected {name} to return a tuple of {n} items, got {type(out).__name__}"
-           + (f" of length {len(out)}" if isinstance(out, (tuple, list)) else ""))
-    return tuple(out)
+# --------------------------------------------------------------------------- judges (pure)
 
-
-def compare(label, got, want, tol):
-    """Fail unless ``got`` has ``want``'s shape and a relative error below ``tol``."""
-    try:
-        got = np.asarray(got, dtype=np.float64)
-    except (TypeError, ValueError):
-        expect(False, f"Expected {label} to be an array, got {type(got).__name__}")
-    expect(got.shape == want.shape, f"Expected {label} of shape {want.shape}, got {got.shape}")
-    err = rel_error(got, want)
-    expect(err < tol, f"Expected {label} to match the reference (relative error < {tol:g}), got {err:.1e}")
-
-
-def copies(x, h_prev, params):
-    """Fresh copies, so that the learner's code cannot change the reference's inputs."""
-    return x.copy(), h_prev.copy(), {k: v.copy() for k, v in params.items()}
-
-
-def check_forward(ns, N, D, H, seed):
+def judge_forward(calls, results):
     """``h_next`` of the learner's forward equals the reference's."""
-    x, h_prev, params, _ = make_inputs(N, D, H, seed)
-    h_next = unpack(own(ns, FORWARD)(*copies(x, h_prev, params)), 2, FORWARD)[0]
-    compare("h_next", h_next, reference_forward(x, h_prev, params)[0], FORWARD_TOL)
+    x, h_prev, params = calls[0].args
+    h_next = own_output(results[0], 2)[0]
+    compare_array("h_next", h_next, reference_forward(x, h_prev, params)[0], SHAPES["h_next"], FORWARD_TOL)
 
 
-def check_forward_pure(ns, N, D, H, seed):
-    """The forward returns ``(h_next, cache)`` with the right ``h_next`` and changes no input."""
-    x, h_prev, params, _ = make_inputs(N, D, H, seed)
-    args = copies(x, h_prev, params)
-    h_next = unpack(own(ns, FORWARD)(*args), 2, FORWARD)[0]
-    compare("h_next", h_next, reference_forward(x, h_prev, params)[0], FORWARD_TOL)
-    for label, got, want in [("x", args[0], x), ("h_prev", args[1], h_prev)] + [
-            (f"params[{k!r}]", args[2][k], params[k]) for k in PARAM_KEYS]:
-        expect(np.array_equal(got, want), f"Expected {label} unchanged by {FORWARD}, got it modified")
+def judge_forward_pure(calls, results):
+    """The forward returns ``(h_next, cache)`` with the right ``h_next`` and changes none of its inputs."""
+    judge_forward(calls, results)
+    x, h_prev, params = calls[0].args
+    x_after, h_prev_after, params_after = results[0].args
+    expect(isinstance(params_after, dict) and set(params_after) == set(params),
+           f"expected {FORWARD} to leave the keys of params unchanged")
+    pairs = [("x", x_after, x), ("h_prev", h_prev_after, h_prev)] + [
+        (f"params[{k!r}]", params_after[k], params[k]) for k in PARAM_KEYS]
+    for label, got, want in pairs:
+        expect(isinstance(got, np.ndarray) and np.array_equal(got, want),
+               f"expected {label} unchanged by {FORWARD}, got it modified")
 
 
-def check_backward(ns, N, D, H, seed, names):
+def judge_backward(calls, results, names):
     """The named gradients (``dx``, ``dh_prev`` or keys of ``grads``) equal the reference's."""
-    x, h_prev, params, dh_next = make_inputs(N, D, H, seed)
-    cache = unpack(own(ns, FORWARD)(*copies(x, h_prev, params)), 2, FORWARD)[1]
-    dx, dh_prev, grads = unpack(own(ns, BACKWARD)(dh_next.copy(), cache), 3, BACKWARD)
-    expect(isinstance(grads, Mapping), f"Expected grads to be a dict, got {type(grads).__name__}")
+    if results[0].error is not None:
+        raise CheckFailed(f"needs {FORWARD}, which failed: {failure_hint(results[0])}")
+    x, h_prev, params = calls[0].args
+    dh_next = calls[1].args[0]
+    dx, dh_prev, grads = own_output(results[1], 3)
+    expect(isinstance(grads, dict), f"expected grads to be a dict, got {describe_value(grads)}")
     ref_dx, ref_dh_prev, ref_grads = reference_backward(dh_next, reference_forward(x, h_prev, params)[1])
-    got = {"dx": dx, "dh_prev": dh_prev, **grads}
-    want = {"dx": ref_dx, "dh_prev": ref_dh_prev, **ref_grads}
+    got = {**grads, "dx": dx, "dh_prev": dh_prev}
+    want = {**ref_grads, "dx": ref_dx, "dh_prev": ref_dh_prev}
     for name in names:
-        expect(name in got, f"Expected grads[{name!r}], got keys {sorted(grads)}")
-        compare(name if name in ("dx", "dh_prev") else f"grads[{name!r}]", got[name], want[name],
-                BACKWARD_TOL)
+        if name not in ("dx", "dh_prev"):
+            expect(name in grads, f"grads has no key {name!r} (its keys: {sorted(map(str, grads))})")
+        label = name if name in ("dx", "dh_prev") else f"grads[{name!r}]"
+        compare_array(label, got[name], want[name], SHAPES[name], BACKWARD_TOL)
 
 
-def _forward(name, points=1, **shape):
-    return GradedTest(FORWARD, name, points, partial(check_forward, **shape), requires=(FORWARD,))
+# --------------------------------------------------------------------------- tests
+
+def forward_test(test_id, name, N, D, H, seed, hidden=False):
+    """A forward test on inputs of the given sizes."""
+    x, h_prev, params, _ = make_inputs(N, D, H, seed)
+    return Test(test_id, FORWARD, name, 1, (Call(FORWARD, (x, h_prev, params)),), judge_forward, hidden)
 
 
-def _backward(name, names, points=1, N=4, D=3, H=5, seed=10):
-    return GradedTest(BACKWARD, name, points,
-                      partial(check_backward, N=N, D=D, H=H, seed=seed, names=names),
-                      requires=(FORWARD, BACKWARD))
+def backward_test(test_id, name, names, N=4, D=3, H=5, seed=10, hidden=False):
+    """A backward test: the learner's forward gives the cache for the learner's backward."""
+    x, h_prev, params, dh_next = make_inputs(N, D, H, seed)
+    calls = (Call(FORWARD, (x, h_prev, params), send=False), Call(BACKWARD, (dh_next, Ref(0, 1))))
+    return Test(test_id, BACKWARD, name, 1, calls, partial(judge_backward, names=names), hidden)
 
 
-TESTS = [
-    _forward("h_next for one example (N=1, D=3, H=4)", N=1, D=3, H=4, seed=1),
-    _forward("h_next for a batch (N=5, D=4, H=3)", N=5, D=4, H=3, seed=2),
-    _forward("h_next with D = H (N=2, D=6, H=6)", N=2, D=6, H=6, seed=3),
-    GradedTest(FORWARD, "returns (h_next, cache) and leaves its inputs unchanged", 1,
-               partial(check_forward_pure, N=3, D=2, H=5, seed=4), requires=(FORWARD,)),
-    _backward("dx", ("dx",)),
-    _backward("dh_prev", ("dh_prev",)),
-    _backward("grads['weight_ih']", ("weight_ih",)),
-    _backward("grads['weight_hh']", ("weight_hh",)),
-    _backward("grads['bias_ih'] and grads['bias_hh']", ("bias_ih", "bias_hh")),
-    _backward("every gradient for one example (N=1)", ("dx", "dh_prev") + PARAM_KEYS, N=1, D=4, H=3, seed=11),
-]
+def pure_test():
+    """The forward returns ``(h_next, cache)`` and leaves its inputs unchanged."""
+    x, h_prev, params, _ = make_inputs(3, 2, 5, 4)
+    call = Call(FORWARD, (x, h_prev, params), keep_args=True)
+    return Test("forward_pure", FORWARD, "returns (h_next, cache) and leaves its inputs unchanged", 1,
+                (call,), judge_forward_pure)
+
+
+RUBRIC = Rubric(
+    exercise="ex01_rnn_step",
+    signatures=SIGNATURES,
+    tests=(
+        forward_test("forward_one", "h_next for one example (N=1, D=3, H=4)", 1, 3, 4, seed=1),
+        forward_test("forward_batch", "h_next for a batch (N=5, D=4, H=3)", 5, 4, 3, seed=2),
+        forward_test("forward_square", "h_next with D = H (N=2, D=6, H=6)", 2, 6, 6, seed=3, hidden=True),
+        pure_test(),
+        backward_test("dx", "dx", ("dx",)),
+        backward_test("dh_prev", "dh_prev", ("dh_prev",)),
+        backward_test("dweight_ih", "grads['weight_ih']", ("weight_ih",)),
+        backward_test("dweight_hh", "grads['weight_hh']", ("weight_hh",)),
+        backward_test("dbias", "grads['bias_ih'] and grads['bias_hh']", ("bias_ih", "bias_hh")),
+        backward_test("backward_one", "every gradient for one example (N=1, D=4, H=3)",
+                      ("dx", "dh_prev") + PARAM_KEYS, N=1, D=4, H=3, seed=11, hidden=True),
+    ),
+    answers=(Answer("question", "why the two bias gradients are equal, and why keep two biases"),),
+)

@@ -1,0 +1,71 @@
+"""The instructor's command: ``python -m course_pkg.grade SUBMISSIONS --exercise NAME|all``.
+
+Grades ``SUBMISSIONS/<student>/<NAME>.ipynb`` for every student folder, each notebook in a
+child process of its own, and writes the gradebook, feedback, Gradescope results and
+written answers (see :mod:`course_pkg.grading.gradebook`). ``make grade SUBMISSIONS=…
+EXERCISE=…`` runs it.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from course_pkg.grading import gradebook
+from course_pkg.grading.judge import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
+
+
+def positive(kind):
+    """An argparse type: a number of ``kind`` that is greater than 0."""
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"expected a number greater than 0, got {text!r}")
+        return value
+    return parse
+
+
+def parser():
+    """The command line's argument parser."""
+    p = argparse.ArgumentParser(prog="python -m course_pkg.grade",
+                                description="Grade a class's exercise notebooks into a gradebook.")
+    p.add_argument("submissions", type=Path, help="folder holding <student>/<exercise>.ipynb")
+    p.add_argument("--exercise", required=True, help="the exercise's name (e.g. ex01_rnn_step), or 'all'")
+    p.add_argument("--jobs", type=positive(int), default=1, help="submissions graded at once (default 1)")
+    p.add_argument("--timeout", type=positive(float), default=DEFAULT_TIMEOUT,
+                   help=f"seconds per submission (default {DEFAULT_TIMEOUT:g})")
+    p.add_argument("--memory-mb", type=positive(int), default=DEFAULT_MEMORY_MB,
+                   help=f"memory limit per submission in MiB (default {DEFAULT_MEMORY_MB})")
+    p.add_argument("--out", type=Path, default=None,
+                   help="output folder (default: SUBMISSIONS-grades, beside SUBMISSIONS)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    return p
+
+
+def main(argv=None):
+    """Run the command line; return its exit status (0 when every submission got its row)."""
+    args = parser().parse_args(argv)
+    out = args.out or args.submissions.resolve().with_name(args.submissions.resolve().name + "-grades")
+    try:
+        students = gradebook.find_students(args.submissions)
+        exercises = gradebook.find_exercises(args.submissions, students, args.exercise)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    if not students:
+        print(f"error: Expected student folders in {args.submissions}, got none", file=sys.stderr)
+        return 2
+    start = time.perf_counter()
+    rows = gradebook.grade_class(args.submissions, exercises, jobs=args.jobs, timeout=args.timeout,
+                                 memory_mb=args.memory_mb, progress=not args.quiet)
+    written = gradebook.write_outputs(out, rows)
+    for line in gradebook.summary(rows, time.perf_counter() - start, args.jobs):
+        print(line)
+    print(f"wrote {written['gradebook']}, {written['feedback']} feedback files in {out / 'feedback'}, "
+          f"{written['gradescope']} results.json in {out / 'gradescope'}"
+          + "".join(f", {p}" for p in written["answers"]))
+    return 0

@@ -1,0 +1,247 @@
+"""Grade a class and write what the instructor reads: gradebook, feedback, Gradescope results, answers.
+
+Layout in: ``SUBMISSIONS/<student>/<exercise>.ipynb``. Written to ``OUT``, each file
+atomically (a temporary file, then a rename), the same bytes for the same submissions:
+
+* ``gradebook.csv``: one row per student and exercise: ``student,exercise,score,max_score,
+  status,reason``, then the points of each test (one column per test id) and ``manual`` for
+  each written answer;
+* ``feedback/<student>/<exercise>.md``: each test's result and hint (never a test's code or a
+  reference value), and the errors of the learner's cells;
+* ``gradescope/<student>/results.json``: the same in Gradescope's autograder format;
+* ``answers/<exercise>.md``: every student's written answers, one section per student.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import statistics
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+from tqdm import tqdm
+
+from course_pkg.grading.judge import STATUSES, Graded, grade_notebook
+from course_pkg.grading.rubrics import available, rubric_for
+
+FIXED_COLUMNS = ["student", "exercise", "score", "max_score", "status", "reason"]
+MANUAL = "manual"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One student's graded exercise."""
+
+    student: str
+    graded: Graded
+
+
+def points(x):
+    """Points as the gradebook writes them: ``1``, ``0.5``, ``10``."""
+    return f"{x:g}"
+
+
+# --------------------------------------------------------------------------- finding and grading
+
+def find_students(folder):
+    """The student folders of ``folder`` (its subfolders, hidden ones left out), sorted by name.
+
+    Raises:
+        ValueError: if ``folder`` is not a folder.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ValueError(f"Expected a folder of student folders, got {str(folder)!r}")
+    return sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def find_exercises(folder, students, exercise):
+    """The exercises to grade: ``[exercise]``, or for ``"all"`` every graded one found.
+
+    Raises:
+        ValueError: if the exercise has no rubric, or ``"all"`` finds none.
+    """
+    known = available()
+    if exercise != "all":
+        if exercise not in known:
+            raise ValueError(f"Expected an exercise among {known} or 'all', got {exercise!r}")
+        return [exercise]
+    found = sorted({p.stem for s in students for p in (Path(folder) / s).glob("*.ipynb")} & set(known))
+    if not found:
+        raise ValueError(f"Expected notebooks named after an exercise ({known}) in {folder}/<student>/, got none")
+    return found
+
+
+def grade_class(folder, exercises, *, jobs=1, timeout=60.0, memory_mb=2048, progress=True):
+    """Grade every student's notebook of every exercise, ``jobs`` at a time.
+
+    Args:
+        folder: the submissions folder.
+        exercises: exercise names.
+        jobs: how many submissions to grade at once.
+        timeout: seconds per submission.
+        memory_mb: memory limit per submission, in MiB.
+        progress: show a tqdm bar on stderr.
+
+    Returns:
+        A :class:`Row` per student and exercise, sorted by student, then exercise.
+    """
+    rubrics = {name: rubric_for(name) for name in exercises}    # imported once, before any learner code
+    work = [(s, e) for s in find_students(folder) for e in exercises]
+    rows = {}
+    with ThreadPoolExecutor(max_workers=jobs) as pool, \
+            tqdm(total=len(work), desc="grading", unit="notebook", file=sys.stderr, disable=not progress) as bar:
+        futures = {pool.submit(grade_notebook, Path(folder) / s / f"{e}.ipynb", rubrics[e],
+                               timeout=timeout, memory_mb=memory_mb): (s, e) for s, e in work}
+        for future in as_completed(futures):
+            rows[futures[future]] = Row(futures[future][0], future.result())
+            bar.update()
+    return [rows[key] for key in sorted(rows)]
+
+
+# --------------------------------------------------------------------------- files
+
+def write_atomic(path, text):
+    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def gradebook_csv(rows):
+    """The text of ``gradebook.csv``: the fixed columns, then one column per test id and answer id."""
+    columns = []
+    for row in rows:
+        ids = [r.test.id for r in row.graded.results] + list(row.graded.answers)
+        columns += [c for c in ids if c not in columns]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(FIXED_COLUMNS + columns)
+    for row in rows:
+        g = row.graded
+        cells = {r.test.id: points(r.points) for r in g.results} | dict.fromkeys(g.answers, MANUAL)
+        writer.writerow([row.student, g.exercise, points(g.score), points(g.max_score), g.status, g.reason]
+                        + [cells.get(c, "") for c in columns])
+    return out.getvalue()
+
+
+def md_cell(text):
+    """Text safe inside a Markdown table cell (one line, no pipes, no HTML)."""
+    return " ".join(str(text).split()).replace("|", "\\|").replace("<", "&lt;")
+
+
+def feedback_md(row, rubric):
+    """The learner's feedback for one exercise: score, status, each test's result and hint."""
+    g = row.graded
+    lines = [f"# {g.exercise}: feedback for {row.student}", "",
+             f"**Score: {points(g.score)} / {points(g.max_score)}** (status: {g.status}: {md_cell(g.reason)})", "",
+             "| test | points | result | hint |", "|---|---|---|---|"]
+    for r in g.results:
+        lines.append(f"| {md_cell(r.test.name)} | {points(r.points)} / {points(r.test.points)} | "
+                     f"{'✓' if r.passed else '✗'} | {md_cell(r.hint)} |")
+    if rubric.answers:
+        lines += ["", "Written answers, marked by hand: " + "; ".join(a.name for a in rubric.answers) + "."]
+    if g.cell_errors:
+        lines += ["", "## Errors in your cells", ""] + [f"- {md_cell(e)}" for e in g.cell_errors]
+    return "\n".join(lines) + "\n"
+
+
+def gradescope_json(student, rows):
+    """A student's ``results.json`` in Gradescope's format, every exercise's tests in one list."""
+    tests = []
+    for row in rows:
+        for r in row.graded.results:
+            tests.append({"name": f"{row.graded.exercise}: {r.test.name}", "score": r.points,
+                          "max_score": float(r.test.points), "status": "passed" if r.passed else "failed",
+                          "output": r.hint, "visibility": "after_published" if r.test.hidden else "visible"})
+    output = "\n".join(f"{row.graded.exercise}: {row.graded.status}: {row.graded.reason}" for row in rows)
+    result = {"score": sum(row.graded.score for row in rows), "output": output, "tests": tests}
+    return json.dumps(result, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def answers_md(exercise, rows, rubric):
+    """Every student's written answers to one exercise, a section per student."""
+    lines = [f"# Written answers: {exercise}", ""]
+    lines += [f"- `{a.id}`: {a.name}" for a in rubric.answers]
+    for row in rows:
+        lines += ["", f"## {row.student}"]
+        for answer in rubric.answers:
+            lines += ["", f"### `{answer.id}`", ""]
+            text = row.graded.answers.get(answer.id)
+            if text is None:
+                why = {"missing": "no notebook", "malformed": "the notebook is unreadable"}.get(
+                    row.graded.status, "no answer written (the cell is gone or still says YOUR ANSWER HERE)")
+                lines.append(f"*({why})*")
+            else:
+                lines += ["> " + line if line else ">" for line in text.splitlines()]
+    return "\n".join(lines) + "\n"
+
+
+def write_outputs(out, rows):
+    """Write the gradebook, feedback, Gradescope results and answers of ``rows`` under ``out``.
+
+    Returns:
+        ``{"gradebook": path, "feedback": n files, "gradescope": n files, "answers": [paths]}``.
+    """
+    out = Path(out)
+    exercises = sorted({row.graded.exercise for row in rows})
+    rubrics = {e: rubric_for(e) for e in exercises}
+    for row in rows:
+        write_atomic(out / "feedback" / row.student / f"{row.graded.exercise}.md",
+                     feedback_md(row, rubrics[row.graded.exercise]))
+    students = sorted({row.student for row in rows})
+    for student in students:
+        write_atomic(out / "gradescope" / student / "results.json",
+                     gradescope_json(student, [r for r in rows if r.student == student]))
+    answer_files = []
+    for exercise in exercises:
+        if rubrics[exercise].answers:
+            path = out / "answers" / f"{exercise}.md"
+            write_atomic(path, answers_md(exercise, [r for r in rows if r.graded.exercise == exercise],
+                                          rubrics[exercise]))
+            answer_files.append(path)
+    write_atomic(out / "gradebook.csv", gradebook_csv(rows))
+    return {"gradebook": out / "gradebook.csv", "feedback": len(rows), "gradescope": len(students),
+            "answers": answer_files}
+
+
+# --------------------------------------------------------------------------- summary
+
+def histogram(fractions, bins=10, width=40):
+    """A text histogram of scores given as fractions of the maximum, one line per tenth."""
+    counts = [0] * bins
+    for f in fractions:
+        counts[min(int(f * bins), bins - 1)] += 1
+    scale = width / max(max(counts), 1)
+    labels = [f"{100 * k // bins:>3}–{100 * (k + 1) // bins}%" for k in range(bins)]
+    return [f"  {label:<8} {'#' * round(c * scale):<{width}} {c}" for label, c in zip(labels, counts)]
+
+
+def summary(rows, seconds, jobs):
+    """The lines printed at the end: count, mean, median, histogram, statuses, time."""
+    n = len(rows)
+    lines = [f"graded {n} submissions in {seconds:.1f} s with {jobs} job{'s' if jobs > 1 else ''} "
+             f"({seconds / max(n, 1):.2f} s per submission)"]
+    for exercise in sorted({r.graded.exercise for r in rows}):
+        scores = [r.graded for r in rows if r.graded.exercise == exercise]
+        values = [g.score for g in scores]
+        lines.append(f"{exercise}: {len(values)} submissions, out of {points(scores[0].max_score)}: "
+                     f"mean {statistics.mean(values):.2f}, median {points(statistics.median(values))}")
+        lines += histogram([g.score / g.max_score for g in scores])
+    counts = {s: sum(r.graded.status == s for r in rows) for s in STATUSES}
+    lines.append("statuses: " + ", ".join(f"{s} {c}" for s, c in counts.items() if c))
+    lines.append(f"timed out: {counts['timeout']}, out of memory: {counts['memory']}, "
+                 f"crashed: {counts['crashed']}, malformed: {counts['malformed']}, missing: {counts['missing']}")
+    return lines
