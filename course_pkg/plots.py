@@ -22,7 +22,7 @@ their inputs (``ValueError`` on a bad shape), and accept NumPy arrays, torch ten
 or lists. Text passed in (tokens, labels) is drawn as given: keep it ASCII/Latin.
 
 Boxes and labels carry a ``gid`` (``"hidden"``, ``"initial"``, ``"input"``, ``"output"``,
-``"weight"``) so that tests can count them.
+``"weight"``, and ``"note"`` for the diagrams' small grey remarks) so that tests can count them.
 """
 from __future__ import annotations
 
@@ -149,6 +149,14 @@ def _weight(ax, xy, text, ha="center", va="center"):
     return label
 
 
+def _note(ax, xy, text, ha="center", va="center"):
+    """A small grey remark on a diagram (gid ``"note"``), e.g. what a box is."""
+    label = ax.text(*xy, text, ha=ha, va=va, fontsize=8, color="#555555", zorder=3,
+                    linespacing=1.0)
+    label.set_gid("note")
+    return label
+
+
 def _escape(token):
     """Make a token safe for matplotlib text (``$`` would start mathtext)."""
     return token.replace("$", r"\$")
@@ -160,8 +168,12 @@ def draw_unrolled(tokens, ax=None, show_outputs=True, title=None):
     Step :math:`t` reads the input token :math:`x_t` (drawn under its box) and the
     previous hidden state :math:`h_{t-1}` (arrow from the left, labelled
     :math:`W_{hh}`), and writes :math:`h_t`; with ``show_outputs`` an output
-    :math:`y_t` sits above each box. The initial state :math:`h_0` is drawn dashed at
-    the far left. The same weights are used at every step.
+    :math:`y_t` sits above each box, computed from :math:`h_t` by a separate output
+    layer (:math:`W_{hy}`, e.g. ``head.weight`` of a
+    :class:`~course_pkg.heads.SequenceTagger`), labelled "output layer" on the left:
+    ``torch.nn.RNN`` itself returns the :math:`h_t`, not the :math:`y_t`. The initial
+    state :math:`h_0` is drawn dashed at the far left, marked "given": it is an input
+    (zeros by default), not computed. The same weights are used at every step.
 
     Args:
         tokens: the input sequence, a list or tuple of ``str`` (one per time step), e.g.
@@ -188,6 +200,9 @@ def draw_unrolled(tokens, ax=None, show_outputs=True, title=None):
     # initial state h_0, dashed: it is given (zeros by default), not computed
     _box(ax, (0.0, _Y_H), "$h_0$", gid="initial", fill=COLORS["initial"], edge="#777777",
          width=0.7, dashed=True)
+    _note(ax, (0.0, _Y_H - _BOX_H / 2 - 0.08), "given", va="top")
+    if show_outputs:                 # the y_t row is a separate layer, not nn.RNN's output
+        _note(ax, (0.0, _Y_OUT), "output\nlayer")
     prev_right = 0.35
     for t, token in enumerate(tokens, start=1):
         cx = t * _STEP
@@ -217,7 +232,8 @@ def draw_rolled(ax=None, title=None):
 
     The loop, labelled :math:`W_{hh}`, is the recurrence; unrolling it over time gives
     :func:`draw_unrolled`. The input :math:`x_t` enters from below (:math:`W_{ih}`) and
-    the output :math:`y_t` leaves above (:math:`W_{hy}`).
+    the output :math:`y_t` leaves above (:math:`W_{hy}`), through a separate output
+    layer, labelled so beside it.
 
     Args:
         ax: a matplotlib ``Axes`` to draw on; ``None`` creates a new figure about 2.2 x 2.4 inches.
@@ -240,6 +256,7 @@ def draw_rolled(ax=None, title=None):
     _weight(ax, (0.06, (_Y_IN + _Y_H) / 2 - 0.02), "$W_{ih}$", ha="left")
     _arrow(ax, (0.0, _Y_H + _BOX_H / 2), (0.0, _Y_OUT - 0.21))
     _weight(ax, (0.06, (_Y_H + _Y_OUT) / 2 + 0.02), "$W_{hy}$", ha="left")
+    _note(ax, (0.42, _Y_OUT), "output layer", ha="left")
     # self-loop: leave the right side low, come back into it high
     # a cubic Bezier in data units (so it scales with the axes): out low, back in high
     r = _BOX_W / 2

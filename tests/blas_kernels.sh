@@ -37,8 +37,9 @@ for k in $kernels; do
   echo "=== kernel $k_long, seeds $seeds ==="
   start=$(date +%s)
   if [ "$k" = default ]; then env=(); else env=("OPENBLAS_CORETYPE=$k"); fi
-  env "${env[@]}" OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 \
-    "$py" -m pytest -p no:cacheprovider --learning-seeds "$seeds" "$@"
+  # The seeds go by environment: tests/conftest.py is not loaded when only notebooks run.
+  env "${env[@]}" OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 LEARNING_SEEDS="$seeds" \
+    "$py" -m pytest -p no:cacheprovider "$@"
   rc=$?
   [ $rc -eq 0 ] || fail=1
   summary+=("$k_long: $([ $rc -eq 0 ] && echo passed || echo "FAILED (exit $rc)") in $(( $(date +%s) - start )) s")

@@ -1,4 +1,6 @@
 """Shared test helpers: torch.nn references and relative errors."""
+import os
+
 import numpy as np
 import pytest
 
@@ -47,9 +49,10 @@ def torch_reference(module, x, hx, grad_output, grad_state):
 # -- learning results over seeds and BLAS kernels (tests/test_learning.py, `make test-kernels`) --
 def pytest_addoption(parser):
     parser.addoption(
-        "--learning-seeds", default="0", metavar="S,S,...",
-        help="seeds for the learning tests (default 0). `make test-kernels SEEDS=0,1,2` runs "
-             "them over seeds under each BLAS kernel and prints what each test measured.")
+        "--learning-seeds", default=os.environ.get("LEARNING_SEEDS", "0"), metavar="S,S,...",
+        help="seeds for the learning tests (default: $LEARNING_SEEDS or 0). `make test-kernels "
+             "SEEDS=0,1,2` runs them over seeds under each BLAS kernel and prints what each "
+             "test measured.")
 
 
 def pytest_generate_tests(metafunc):

@@ -103,6 +103,30 @@ def solution():
     return nbformat.read(SOLUTION, as_version=4)
 
 
+def with_graded_cell(tmp_path, solution_path, grade_id, source):
+    """Write ``solution_path`` with its graded cell ``grade_id`` replaced by ``source``; its path."""
+    nb = nbformat.read(solution_path, as_version=4)
+    cells = [c for c in nb.cells if c.get("metadata", {}).get("course", {}).get("grade_id") == grade_id]
+    assert len(cells) == 1, grade_id
+    cells[0].source = source.strip("\n")
+    path = Path(tmp_path) / Path(solution_path).name
+    nbformat.write(nb, path)
+    return path
+
+
+def graded_ok(path, rubric):
+    """Grade ``path``; the submission must have run (status ``ok``)."""
+    from course_pkg.grading.judge import grade_notebook
+    result = grade_notebook(path, rubric)
+    assert result.status == "ok", (result.status, result.reason)
+    return result
+
+
+def failed_ids(result):
+    """The ids of the tests a graded submission failed."""
+    return {r.test.id for r in result.results if not r.passed}
+
+
 def cell(nb, cell_id):
     """The cell of ``nb`` with id ``cell_id``."""
     return next(c for c in nb.cells if c.get("id") == cell_id)

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import grading_fixtures as fx
-from course_pkg.grading.rubrics import rubric_for
+from course_pkg.grading.rubrics import available, rubric_for
 from course_pkg.rnn import rnn_step_backward, rnn_step_forward
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -169,7 +169,7 @@ def test_progress_bar_and_bad_arguments(tmp_path):
     proc, _ = grade(tmp_path / "two", tmp_path / "out", "--exercise", "all")
     assert proc.returncode == 0 and "grading: 100%" in proc.stderr and "2/2" in proc.stderr
     assert gradebook(tmp_path / "out")["honest_solution"]["score"] == "10"
-    for options, message in [(["--exercise", "ex99"], "Expected an exercise among ['ex01_rnn_step'] or 'all'"),
+    for options, message in [(["--exercise", "ex99"], f"Expected an exercise among {available()} or 'all'"),
                              (["--exercise", "all", "--jobs", "0"], "expected a number greater than 0")]:
         proc, _ = grade(tmp_path / "two", tmp_path / "out", *options)
         assert proc.returncode == 2 and message in proc.stderr

@@ -218,6 +218,17 @@ def test_a_subtly_wrong_forward_loses_every_forward_point(tmp_path, old, new):
     assert {r.hint.split(":")[0] for r in graded.results if r.test.id in FORWARD_IDS} == {"h_next"}
 
 
+def test_a_wrong_backward_is_blamed_only_when_the_forward_is_right(tmp_path):
+    relu = grade_notebook(write(tmp_path, fx.edit(fx.solution(), "forward", "h_next = np.tanh(a)",
+                                                  "h_next = np.maximum(a, 0)")), RUBRIC)
+    wrong_backward = [r for r in relu.results if r.test.id in fx.BACKWARD_TESTS and not r.passed]
+    assert wrong_backward and all(r.hint.endswith("fix Part 1 first") for r in wrong_backward)
+    (tmp_path / "bias").mkdir()
+    no_bias = grade_notebook(write(tmp_path / "bias", fx.missing_bias_gradient()), RUBRIC)
+    hints = {r.test.id: r.hint for r in no_bias.results if not r.passed}
+    assert set(hints) == {"dbias", "backward_one"} and "Part 1" not in " ".join(hints.values())
+
+
 def test_only_setup_graded_cells_and_definitions_run(tmp_path):
     marker = tmp_path / "ran"
     nb = fx.prepend(fx.solution(), "check-forward", f"open({str(marker)!r}, 'w')")
@@ -365,10 +376,12 @@ def test_tampered_missing_and_extra_exercises_are_reported(tmp_path, capsys):
 
 
 def test_generation_is_byte_stable(tmp_path):
-    assert mx.write_all(SOLUTIONS, tmp_path) == [tmp_path / EX01]
-    first = (tmp_path / EX01).read_bytes()
+    names = sorted(p.name for p in SOLUTIONS.glob("*.ipynb"))
+    assert mx.write_all(SOLUTIONS, tmp_path) == [tmp_path / name for name in names]
+    first = {name: (tmp_path / name).read_bytes() for name in names}
     assert mx.write_all(SOLUTIONS, tmp_path) == []            # nothing to rewrite
-    assert first == (tmp_path / EX01).read_bytes() == (EXERCISES / EX01).read_bytes()
+    for name in names:
+        assert first[name] == (tmp_path / name).read_bytes() == (EXERCISES / name).read_bytes()
 
 
 def test_exercise_has_stubs_no_answers_and_no_outputs():

@@ -18,7 +18,7 @@ from course_pkg.grading.rubric import plan
 from course_pkg.grading.rubrics import available, rubric_for
 
 CHECK_CALL_TIMEOUT = 2.0
-RESTART_ADVICE = ("Before you hand in: restart the kernel, run all cells, and run this check again "
+RESTART_ADVICE = ("Before you hand in: restart the kernel, run all cells and this check again\n"
                   "(the grader runs your set-up and graded cells in a fresh Python).")
 
 

@@ -200,6 +200,19 @@ def returned(result):
     return result.value
 
 
+def own_output(result, n=None):
+    """What the learner's own function returned (as ``n`` items if given).
+
+    Raises:
+        CheckFailed: if the call failed, if the function is course_pkg's reference itself
+            (imported under the graded name), or if the value is not ``n`` items.
+    """
+    expect(not (result.module or "").startswith("course_pkg"),
+           f"expected your own {result.function}, got course_pkg's reference")
+    value = returned(result)
+    return value if n is None else items(value, n, result.function)
+
+
 def items(value, n, what):
     """``value`` as a tuple of ``n`` items; :class:`CheckFailed` if it is not a tuple or list of n."""
     if isinstance(value, (tuple, list)) and len(value) == n:

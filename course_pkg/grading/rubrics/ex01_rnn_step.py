@@ -4,7 +4,8 @@ Each test calls the learner's functions on seeded float64 inputs (including a ba
 one) and compares what came back with :mod:`course_pkg.rnn`, in the grader's process. The
 backward tests pass the cache that the learner's own ``rnn_step_forward`` returned (whatever
 its layout) to the learner's ``rnn_step_backward``, so backward points need a forward step
-that runs. Two tests are hidden: ``course_pkg.check`` does not run them.
+that runs; when a gradient is wrong and so is the forward's ``h_next``, the hint says that
+the forward's cache may be the cause ("fix Part 1 first") instead of blaming the backward. Two tests are hidden: ``course_pkg.check`` does not run them.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from functools import partial
 import numpy as np
 
 from course_pkg.grading.rubric import (Answer, Call, CheckFailed, Rubric, Test, compare_array,
-                                       describe_value, expect, failure_hint, items, returned)
+                                       describe_value, expect, failure_hint, own_output, returned)
 from course_pkg.grading.wire import Ref
 from course_pkg.rnn import rnn_step_backward as reference_backward
 from course_pkg.rnn import rnn_step_forward as reference_forward
@@ -38,11 +39,6 @@ def make_inputs(N, D, H, seed):
     return x, h_prev, params, rng.standard_normal((N, H))
 
 
-def own_output(result, n):
-    """The ``n`` items the learner's own function returned; fails on course_pkg's reference."""
-    expect(not (result.module or "").startswith("course_pkg"),
-           f"expected your own {result.function}, got course_pkg's reference")
-    return items(returned(result), n, result.function)
 
 
 # --------------------------------------------------------------------------- judges (pure)
@@ -72,6 +68,19 @@ def judge_backward(calls, results, names):
     """The named gradients (``dx``, ``dh_prev`` or keys of ``grads``) equal the reference's."""
     if results[0].error is not None:
         raise CheckFailed(f"needs {FORWARD}, which failed: {failure_hint(results[0])}")
+    try:
+        check_gradients(calls, results, names)
+    except CheckFailed as err:
+        try:   # a wrong gradient may come from a wrong cache: say so rather than blame the backward
+            judge_forward(calls[:1], results[:1])
+        except CheckFailed:
+            raise CheckFailed(f"{err}; but {FORWARD} is wrong too, and its cache feeds this step: "
+                              "fix Part 1 first") from None
+        raise
+
+
+def check_gradients(calls, results, names):
+    """The named gradients of the learner's backward against the reference's."""
     x, h_prev, params = calls[0].args
     dh_next = calls[1].args[0]
     dx, dh_prev, grads = own_output(results[1], 3)
@@ -97,7 +106,7 @@ def forward_test(test_id, name, N, D, H, seed, hidden=False):
 def backward_test(test_id, name, names, N=4, D=3, H=5, seed=10, hidden=False):
     """A backward test: the learner's forward gives the cache for the learner's backward."""
     x, h_prev, params, dh_next = make_inputs(N, D, H, seed)
-    calls = (Call(FORWARD, (x, h_prev, params), send=False), Call(BACKWARD, (dh_next, Ref(0, 1))))
+    calls = (Call(FORWARD, (x, h_prev, params)), Call(BACKWARD, (dh_next, Ref(0, 1))))
     return Test(test_id, BACKWARD, name, 1, calls, partial(judge_backward, names=names), hidden)
 
 
