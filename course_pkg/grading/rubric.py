@@ -200,6 +200,30 @@ def returned(result):
     return result.value
 
 
+def judge_beside_forward(check, judge_forward, forward, fix, calls, results, *args):
+    """Run the backward judge ``check(calls, results, *args)``, where ``calls[0]`` ran the learner's
+    own forward step and its cache fed the backward step being judged.
+
+    When the gradients are wrong and the forward step is wrong too (``judge_forward`` fails on
+    the first call), the hint says that the forward's cache may be the cause and to fix
+    ``fix`` first, rather than blame a backward step that may well be right.
+
+    Raises:
+        CheckFailed: if the forward call failed, or the backward's results are wrong.
+    """
+    if results[0].error is not None:
+        raise CheckFailed(f"needs {forward}, which failed: {failure_hint(results[0])}")
+    try:
+        check(calls, results, *args)
+    except CheckFailed as err:
+        try:
+            judge_forward(calls[:1], results[:1])
+        except CheckFailed:
+            raise CheckFailed(f"{err}; but {forward} is wrong too, and its cache feeds this step: "
+                              f"fix {fix} first") from None
+        raise
+
+
 def own_output(result, n=None):
     """What the learner's own function returned (as ``n`` items if given).
 

@@ -13,8 +13,8 @@ from functools import partial
 
 import numpy as np
 
-from course_pkg.grading.rubric import (Answer, Call, CheckFailed, Rubric, Test, compare_array,
-                                       describe_value, expect, failure_hint, own_output, returned)
+from course_pkg.grading.rubric import (Answer, Call, Rubric, Test, compare_array, describe_value,
+                                       expect, judge_beside_forward, own_output, returned)
 from course_pkg.grading.wire import Ref
 from course_pkg.rnn import rnn_step_backward as reference_backward
 from course_pkg.rnn import rnn_step_forward as reference_forward
@@ -66,17 +66,7 @@ def judge_forward_pure(calls, results):
 
 def judge_backward(calls, results, names):
     """The named gradients (``dx``, ``dh_prev`` or keys of ``grads``) equal the reference's."""
-    if results[0].error is not None:
-        raise CheckFailed(f"needs {FORWARD}, which failed: {failure_hint(results[0])}")
-    try:
-        check_gradients(calls, results, names)
-    except CheckFailed as err:
-        try:   # a wrong gradient may come from a wrong cache: say so rather than blame the backward
-            judge_forward(calls[:1], results[:1])
-        except CheckFailed:
-            raise CheckFailed(f"{err}; but {FORWARD} is wrong too, and its cache feeds this step: "
-                              "fix Part 1 first") from None
-        raise
+    judge_beside_forward(check_gradients, judge_forward, FORWARD, "Part 1", calls, results, names)
 
 
 def check_gradients(calls, results, names):

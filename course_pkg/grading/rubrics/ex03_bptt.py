@@ -31,8 +31,8 @@ from numbers import Real
 import numpy as np
 
 from course_pkg.grading.rubric import (Answer, Call, CheckFailed, Rubric, Test, compare_array,
-                                       describe_value, expect, failure_hint, items, own_output,
-                                       returned)
+                                       describe_value, expect, items, judge_beside_forward,
+                                       own_output, returned)
 from course_pkg.grading.wire import Ref
 from course_pkg.optim import clip_grad_norm_ as reference_clip
 from course_pkg.rnn import rnn_backward as reference_backward
@@ -83,17 +83,7 @@ def judge_forward(calls, results):
 
 def judge_backward(calls, results, names):
     """The named gradients (``dx``, ``dh0`` or keys of ``grads``) equal the reference's."""
-    if results[0].error is not None:
-        raise CheckFailed(f"needs {FORWARD}, which failed: {failure_hint(results[0])}")
-    try:
-        check_gradients(calls, results, names)
-    except CheckFailed as err:
-        try:   # a wrong gradient may come from a wrong cache: say so rather than blame the backward
-            judge_forward(calls[:1], results[:1])
-        except CheckFailed:
-            raise CheckFailed(f"{err}; but {FORWARD} is wrong too, and its cache feeds {BACKWARD}: "
-                              f"fix {FORWARD} first") from None
-        raise
+    judge_beside_forward(check_gradients, judge_forward, FORWARD, FORWARD, calls, results, names)
 
 
 def check_gradients(calls, results, names):
