@@ -24,7 +24,8 @@ help:
 	@echo "make test       every test: unit, strict nbval on notebooks/ and solutions/, exercises, grading"
 	@echo "make test-kernels  the learning tests and notebooks under the OpenBLAS kernels Haswell,"
 	@echo "                   SkylakeX, Prescott (SEEDS=0,1,2 to measure over seeds; several minutes)"
-	@echo "make bench      time RNN, LSTM and GRU (NumPy and torch back-ends) against torch.nn"
+	@echo "make bench      time RNN, LSTM and GRU (NumPy and torch back-ends) against torch.nn,"
+	@echo "                with the performance targets [BENCH_ARGS=\"--threads 1 --device cuda ...\"]"
 	@echo "make lab        JupyterLab at the repository root"
 	@echo "make execute    re-execute the chapter and solution notebooks in place (refresh stored outputs)"
 	@echo "make exercises  regenerate exercises/ from solutions/"
@@ -43,8 +44,11 @@ book: $(STAMP)
 	$(VENV)/bin/jupyter-book build . -W -n --keep-going
 	@echo "The book: $(CURDIR)/_build/html/index.html"
 
+# One pytest worker per core (pytest-xdist), each notebook and each test file kept on one
+# worker (--dist loadfile: a notebook's cells run in order in one kernel). JOBS_TEST=1 runs serially.
+JOBS_TEST ?= auto
 test: $(STAMP)
-	$(PY) -m pytest tests notebooks solutions exercises $(NBVAL)
+	$(PY) -m pytest -n $(JOBS_TEST) --dist loadfile tests notebooks solutions exercises $(NBVAL)
 
 # Learning results and stored outputs must hold on every CPU and BLAS, not one: see
 # tests/blas_kernels.sh and the README's contributor notes.
@@ -54,8 +58,11 @@ test-kernels: $(STAMP)
 	bash tests/blas_kernels.sh $(PY) "$(SEEDS)" "$(KERNELS)" -- -q tests/test_learning.py \
 		notebooks solutions exercises $(NBVAL)
 
+# Options go in BENCH_ARGS, e.g. make bench BENCH_ARGS="--threads 1 --plot perf.png"
+# or BENCH_ARGS="--device cuda" on a machine with a GPU (python -m course_pkg.bench --help).
+BENCH_ARGS ?=
 bench: $(STAMP)
-	$(PY) -m course_pkg.bench
+	$(PY) -m course_pkg.bench $(BENCH_ARGS)
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root)

@@ -17,36 +17,55 @@ The reset gate multiplies ``W_hn h + b_hn`` (not ``h`` before the product, as in
 from __future__ import annotations
 
 from . import scan
-from .backend import concat, namespace, sigmoid
 from .layers import CellBase, RNNBase
 
 
-def gru_core_forward(xw, hw, state):
-    """Element-wise core: gates from ``xw, hw`` ``(N, 3H)``, then the new ``h``.
+@scan.core(keeps=("gates", "hn"))
+def gru_core_forward(xw, hw, state, out, xp):
+    """Element-wise core: gates from ``xw, hw``, then the new ``h``.
 
+    ``xw, hw`` are ``(3, N, H)``, one block per gate (see :func:`~course_pkg.scan.gates`).
     ``r`` multiplies ``hw``'s last block, ``W_hn h + b_hn``, so ``b_hh`` must stay in
-    ``hw``: unlike the RNN and LSTM cores this one is not marked ``fold_bias_hh``.
+    ``hw``: unlike the RNN and LSTM cores this one is not marked ``fold_bias_hh``. The
+    gates ``r, z, n`` go into ``out``'s contiguous ``(3, N, H)`` array ``y``; ``h`` and
+    ``W_hn h + b_hn`` (kept for the backward pass) go into ``out`` too.
     """
     (h_prev,) = state
-    H = xw.shape[1] // 3
-    r = sigmoid(xw[:, :H] + hw[:, :H])                     # (N, H)
-    z = sigmoid(xw[:, H:2 * H] + hw[:, H:2 * H])
-    hn = hw[:, 2 * H:]                                     # W_hn h + b_hn
-    n = namespace(xw).tanh(xw[:, 2 * H:] + r * hn)
-    h = (1 - z) * n + z * h_prev
-    return (h,), (r, z, n, hn, h_prev)
+    h, y, hn = out
+    rz = xp.sigmoid(xp.add(xw[:2], hw[:2], out=y[:2]), out=y[:2])   # [r, z]: adjacent, one call
+    r, z = scan.unstack(rz)
+    hn = xp.copy(hw[2], out=hn)                            # W_hn h + b_hn
+    r_hn = xp.multiply(r, hn, out=h)                       # h's array serves as scratch until the end
+    n = xp.tanh(xp.add(xw[2], r_hn, out=y[2]), out=y[2])
+    h = xp.subtract(h_prev, n, out=h)
+    h = xp.add(n, xp.multiply(z, h, out=h), out=h)         # h = n + z (h_prev - n) = (1 - z) n + z h_prev
+    return (h,), (rz, n, hn, h_prev)
 
 
-def gru_core_backward(dstate_next, cache):
-    """Backward of :func:`gru_core_forward`: ``-> (dxw, dhw, (dh_prev_direct,))``."""
-    r, z, n, hn, h_prev = cache
+@scan.core()
+def gru_core_backward(dstate_next, cache, out, xp):
+    """Backward of :func:`gru_core_forward`: ``-> (dxw, dhw, (dh_prev_direct,))``.
+
+    ``out = (dxw, dhw, work)``: ``dxw`` and ``dhw`` ``(3, N, H)`` receive the results (views
+    of the scan's ``(N, 3H)`` arrays), ``work`` is two ``(3, N, H)`` scratch arrays. ``dh`` is
+    the scan's array and is overwritten with the direct path ``dh * z``.
+    """
+    rz, n, hn, h_prev = cache
     (dh,) = dstate_next
-    dn_pre = dh * (1 - z) * (1 - n * n)                    # through n's tanh
-    dr_pre = dn_pre * hn * r * (1 - r)
-    dz_pre = dh * (h_prev - n) * z * (1 - z)
-    dxw = concat([dr_pre, dz_pre, dn_pre], 1)              # (N, 3H)
-    dhw = concat([dr_pre, dz_pre, dn_pre * r], 1)          # (N, 3H)
-    return dxw, dhw, (dh * z,)
+    dxw, dhw, (dy, tmp) = out
+    r, z = scan.unstack(rz)
+    dr, dz, dn = scan.unstack(dy)                          # dL/d(gate value), (N, H) each
+    xp.multiply(dh, xp.subtract(h_prev, n, out=dz), out=dz)
+    xp.multiply(dh, xp.subtract(1.0, z, out=dn), out=dn)
+    dtanh = xp.subtract(1.0, xp.multiply(n, n, out=tmp[0]), out=tmp[0])
+    dn = xp.multiply(dn, dtanh, out=dn)                    # through n's tanh
+    xp.multiply(dn, hn, out=dr)
+    drz = xp.multiply(dy[:2], rz, out=dy[:2])
+    drz = xp.multiply(drz, xp.subtract(1.0, rz, out=tmp[:2]), out=drz)   # through σ: y (1 - y)
+    xp.copy(dy, out=dxw)                                   # [dr, dz, dn]
+    xp.copy(drz, out=dhw[:2])
+    xp.multiply(dn, r, out=dhw[2])                         # through r * (W_hn h + b_hn)
+    return dxw, dhw, (xp.multiply(dh, z, out=dh),)
 
 
 def gru_step_forward(x, h_prev, params):

@@ -19,37 +19,62 @@ The state is the pair ``(h, c)``. Functions follow the CS231n layout, batch-firs
 from __future__ import annotations
 
 from . import scan
-from .backend import concat, namespace, sigmoid
+from .backend import stack
 from .layers import CellBase, RNNBase
 
 
-@scan.core(fold_bias_hh=True)
-def lstm_core_forward(xw, hw, state):
-    """Element-wise core: gates from ``a = xw + hw`` ``(N, 4H)``, then the new ``(h, c)``.
+@scan.core(fold_bias_hh=True, keeps=("gates", "tanh_c"))
+def lstm_core_forward(xw, hw, state, out, xp):
+    """Element-wise core: gates from ``a = xw + hw``, then the new ``(h, c)``.
 
-    Only the sum ``xw + hw`` is used, so the scan may fold ``b_hh`` into ``xw``.
+    Only the sum is used (``fold_bias_hh``), so the scan adds the two projections and hands
+    over ``a`` as ``xw``, ``(4, N, H)``, one block per gate (see :func:`~course_pkg.scan.gates`),
+    and ``hw = None``. The gates go into ``out``'s contiguous ``(4, N, H)`` array ``y``;
+    ``h``, ``c`` and ``tanh(c)`` go into ``out`` too.
     """
-    tanh = namespace(xw).tanh
     h_prev, c_prev = state
-    a = xw + hw                                            # (N, 4H) pre-activations
-    H = a.shape[1] // 4
-    i, f = sigmoid(a[:, :H]), sigmoid(a[:, H:2 * H])       # (N, H) each
-    g, o = tanh(a[:, 2 * H:3 * H]), sigmoid(a[:, 3 * H:])
-    c = f * c_prev + i * g
-    tanh_c = tanh(c)
-    h = o * tanh_c
-    return (h, c), (i, f, g, o, c_prev, tanh_c)
+    h, c, y, tanh_c = out
+    a = xw                                                 # (4, N, H) pre-activations
+    i_f = xp.sigmoid(a[:2], out=y[:2])                     # i, f: adjacent, one call
+    g = xp.tanh(a[2], out=y[2])
+    o = xp.sigmoid(a[3], out=y[3])
+    if not xp.inplace:                                     # autograd records: four new arrays
+        y = stack([i_f[0], i_f[1], g, o], 0)
+    i, f = scan.unstack(i_f)
+    ig = xp.multiply(i, g, out=h)                          # h's array serves as scratch until the end
+    c = xp.add(xp.multiply(f, c_prev, out=c), ig, out=c)   # c = f * c_prev + i * g
+    tanh_c = xp.tanh(c, out=tanh_c)
+    h = xp.multiply(o, tanh_c, out=h)
+    return (h, c), (y, c_prev, tanh_c)
 
 
-def lstm_core_backward(dstate_next, cache):
-    """Backward of :func:`lstm_core_forward`: ``-> (da, da, (None, dc_prev))``."""
-    i, f, g, o, c_prev, tanh_c = cache
+@scan.core(fold_bias_hh=True)
+def lstm_core_backward(dstate_next, cache, out, xp):
+    """Backward of :func:`lstm_core_forward`: ``-> (da, da, (None, dc_prev))``.
+
+    ``out = (da, da, work)``: ``da`` ``(4, N, H)`` receives the result (a view of the scan's
+    ``(N, 4H)`` array), ``work`` is two ``(4, N, H)`` scratch arrays. ``dh`` and ``dc`` are
+    the scan's arrays and are overwritten (``dc`` becomes ``dc_prev``). The gates'
+    derivatives are written with their values: ``σ' = y (1 - y)`` for ``i, f, o`` and
+    ``tanh' = (1 + g)(1 - g)`` for ``g``.
+    """
+    y, c_prev, tanh_c = cache
     dh, dc = dstate_next
-    do = dh * tanh_c
-    dc = dc + dh * o * (1 - tanh_c * tanh_c)               # both paths into c_t
-    di, df, dg = dc * g, dc * c_prev, dc * i
-    da = concat([di * i * (1 - i), df * f * (1 - f), dg * (1 - g * g), do * o * (1 - o)], 1)  # (N, 4H)
-    return da, da, (None, dc * f)
+    da, _, (dy, tmp) = out
+    i, f, g, o = scan.unstack(y)
+    di, df, dg, do = scan.unstack(dy)                      # dL/d(gate value), (N, H) each
+    xp.multiply(dh, tanh_c, out=do)
+    dtanh = xp.subtract(1.0, xp.multiply(tanh_c, tanh_c, out=di), out=di)   # 1 - tanh(c)^2, in di for now
+    dh_c = xp.multiply(xp.multiply(dh, o, out=dh), dtanh, out=dh)
+    dc = xp.add(dc, dh_c, out=dc)                          # both paths into c_t
+    xp.multiply(dc, g, out=di)
+    xp.multiply(dc, c_prev, out=df)
+    xp.multiply(dc, i, out=dg)
+    xp.multiply(dy[:2], y[:2], out=dy[:2])                 # through the activations: y (1 - y) ...
+    xp.multiply(do, o, out=do)
+    xp.multiply(dg, xp.add(g, 1.0, out=tmp[2]), out=dg)    # ... and (1 + g)(1 - g)
+    xp.multiply(dy, xp.subtract(1.0, y, out=tmp), out=da)
+    return da, da, (None, xp.multiply(dc, f, out=dc))
 
 
 def lstm_step_forward(x, h_prev, c_prev, params):

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from . import _validate as V
 from . import scan
-from .backend import namespace
 from .layers import CellBase, RNNBase
 
 NONLINEARITIES = ("tanh", "relu")
@@ -38,25 +37,37 @@ def check_nonlinearity(nonlinearity):
 
 
 @scan.core(fold_bias_hh=True)
-def rnn_core_forward(xw, hw, state, nonlinearity="tanh"):
-    """Element-wise core: ``h_next = f(xw + hw)``; ``xw, hw`` of shape ``(N, H)``.
+def rnn_core_forward(xw, hw, state, out, xp, nonlinearity="tanh"):
+    """Element-wise core: ``h_next = f(xw + hw)``.
 
-    Only the sum ``xw + hw`` is used, so the scan may fold ``b_hh`` into ``xw``.
+    Only the sum is used (``fold_bias_hh``), so the scan adds the two projections and hands
+    over ``a = xw + hw`` as ``xw``, ``(1, N, H)`` (one gate block, see
+    :func:`~course_pkg.scan.gates`), and ``hw = None``. ``h_next`` goes into ``out[0]``.
     """
-    a = xw + hw                                            # (N, H) pre-activation
-    h_next = namespace(a).tanh(a) if nonlinearity == "tanh" else a * (a > 0)
+    a = xw[0]                                              # (N, H) pre-activation
+    if nonlinearity == "tanh":
+        h_next = xp.tanh(a, out=out[0])
+    else:
+        h_next = xp.multiply(a, a > 0, out=out[0])         # relu
     return (h_next,), (h_next, nonlinearity)
 
 
-def rnn_core_backward(dstate_next, cache):
-    """Backward of :func:`rnn_core_forward`: ``-> (dxw, dhw, (None,))``.
+@scan.core(fold_bias_hh=True)
+def rnn_core_backward(dstate_next, cache, out, xp):
+    """Backward of :func:`rnn_core_forward`: ``-> (da, da, (None,))``, ``da`` into ``out``.
 
     Both derivatives are written with the output: ``tanh' = 1 - h^2``, ``relu' = [h > 0]``.
     """
     h_next, nonlinearity = cache
     (dh,) = dstate_next
-    da = dh * (1 - h_next * h_next) if nonlinearity == "tanh" else dh * (h_next > 0)
-    return da, da, (None,)
+    da = out[0][0]                                         # (N, H): the one gate block of dxw
+    if nonlinearity == "tanh":
+        da = xp.multiply(h_next, h_next, out=da)
+        da = xp.subtract(1.0, da, out=da)
+        da = xp.multiply(dh, da, out=da)                   # dh * (1 - h^2)
+    else:
+        da = xp.multiply(dh, h_next > 0, out=da)
+    return out[0], out[0], (None,)
 
 
 def rnn_step_forward(x, h_prev, params, nonlinearity="tanh"):

@@ -11,13 +11,19 @@ and differ only in the element-wise *core* that turns ``(a_x, a_h, state)`` into
 next state (``tanh(a_x + a_h)`` for the plain RNN; gates for LSTM and GRU). So a
 family supplies two functions,
 
-``core_forward(xw, hw, state, **opts) -> (state_next, cache)`` and
-``core_backward(dstate_next, cache) -> (dxw, dhw, dstate_direct)``,
+``core_forward(xw, hw, state, out, xp, **opts) -> (state_next, cache)`` and
+``core_backward(dstate_next, cache, out, xp) -> (dxw, dhw, dstate_direct)``,
 
 where states are tuples (``(h,)``, or ``(h, c)`` for the LSTM) and ``dstate_direct``
 holds the gradient reaching ``state`` other than through ``a_h`` (``None`` for none).
-This module owns everything else: the matrix products, their gradients, and the
-loop over time.
+``xw`` and ``hw`` are the two projections of the step, ``(G, N, H)`` each, one block per
+gate (:func:`gates`); a core marked ``fold_bias_hh`` (see :func:`core`) gets their sum as
+``xw`` and ``hw = None``. ``xp`` holds the array functions the cores call (``xp.add``,
+``xp.multiply``, ...: NumPy's names, with NumPy's ``out=``; see :func:`array_ops`), and
+``out`` the arrays the results go into: the new state and what the core keeps in the
+forward pass, ``(dxw, dhw, work)`` in the backward pass. ``xw``, ``hw`` and the gradients in
+``dstate_next`` are the scan's scratch: the core may overwrite them. This module owns
+everything else: the matrix products, their gradients, the arrays and the loop over time.
 
 What makes the loop fast (see the performance appendix of the book):
 
@@ -26,14 +32,26 @@ What makes the loop fast (see the performance appendix of the book):
   both weight gradients are likewise one product each after the loop. Only
   ``h_{t-1} W_hh^T`` (forward) and ``da_t W_hh`` (backward) stay inside it.
 * **Time-major inside.** Inside the scan arrays are ``(T, N, ·)``, so the slice of
-  step ``t`` is one contiguous block, and the per-step results are stacked once, in
-  time order (once in all for the RNN and LSTM, whose ``dxw`` is ``dhw``).
+  step ``t`` is one contiguous block.
+* **Arrays made once per sequence, written in place.** Every per-step result goes
+  straight into its slot of an array allocated once per sequence: the states into
+  ``(T + 1, N, H)`` arrays that hold ``h_{t-1}`` and ``h_t`` for the cache at once (the
+  output is one copy of them), the gates into a ``(T, G, N, H)`` array, ``da_t`` into one
+  ``(T, N, G*H)`` array, which the hoisted products then read; nothing is stacked afterwards. The cores work with ``out=`` on
+  contiguous ``(N, H)`` gate blocks (gate-major, so that no operation runs on a strided
+  slice of an ``(N, G*H)`` row), and ``i, f`` (``r, z``) go through one sigmoid call.
 * **Contiguous** ``W_hh^T``, transposed once per sequence rather than read transposed
   at every step.
-* **Folded biases.** Where the core only ever uses ``a_x + a_h`` (the RNN and the
-  LSTM, marked with the :func:`core` decorator), ``b_hh`` is added into the hoisted
-  projection once instead of at every step. The GRU cannot: its reset gate
-  multiplies ``W_hn h + b_hn``.
+* **Folded biases and sums.** Where the core only ever uses ``a_x + a_h`` (the RNN and
+  the LSTM, marked ``fold_bias_hh`` with the :func:`core` decorator), ``b_hh`` is added
+  into the hoisted projection once instead of at every step, the scan adds
+  ``h_{t-1} W_hh^T`` into the step's slice of it (one fused ``addmm`` on torch), and
+  ``dxw`` and ``dhw`` are one array. The GRU cannot: its reset gate multiplies
+  ``W_hn h + b_hn``.
+
+While torch's autograd records (the torch back-end with ``explicit_backward=False``),
+the cores' functions return new tensors instead of writing in place (:func:`array_ops`);
+the hand-written backward always runs without recording.
 
 Arrays are batch-first, ``(N, T, D)``, at the interface; every function runs on NumPy
 arrays and on torch tensors alike (see :mod:`course_pkg.backend`).
@@ -41,23 +59,146 @@ arrays and on torch tensors alike (see :mod:`course_pkg.backend`).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import nullcontext
+
+import numpy as np
 
 from . import _validate as V
 from .backend import clone, contiguous, dtype_name, is_torch, stack, torch_module, zeros_like
 
 
-def core(fold_bias_hh=False):
-    """Decorator for a family's ``core_forward``: declare what the scan may do with it.
+def core(fold_bias_hh=False, keeps=()):
+    """Decorator for both halves of a family's core: declare what the scan may do with it.
 
     Args:
-        fold_bias_hh: ``True`` if the core uses ``xw`` and ``hw`` only through their sum,
-            so that the scan may add ``b_hh`` to ``xw`` (once, in the hoisted projection)
-            instead of to ``hw`` at every step. ``False``, the default, is always correct.
+        fold_bias_hh: ``True`` if the core uses ``xw`` and ``hw`` only through their sum:
+            the scan then adds ``b_hh`` to ``xw`` once, in the hoisted projection, instead of
+            to ``hw`` at every step, hands the core the sum ``xw + hw`` as ``xw`` (and
+            ``hw = None``), and, the gradients of ``xw`` and ``hw`` being equal, gives the
+            backward core one array for both (``out = (da, da, work)``). ``False``, the
+            default, is always correct.
+        keeps: names of the arrays, besides the new state, that the forward core writes at
+            every step and keeps in its cache: ``(N, H)`` each, except ``"gates"``, which is
+            ``(G, N, H)``, one contiguous ``(N, H)`` block per gate (see :func:`gates`).
+            ``out`` holds the new state's arrays, then these.
     """
-    def mark(core_forward):
-        core_forward.fold_bias_hh = bool(fold_bias_hh)
-        return core_forward
+    def mark(core_function):
+        core_function.fold_bias_hh = bool(fold_bias_hh)
+        core_function.keeps = tuple(keeps)
+        return core_function
     return mark
+
+
+# -- the array functions of the cores ------------------------------------------------------------
+def gates(a, G):
+    """``a`` of shape ``(..., N, G*H)`` as a ``(..., G, N, H)`` view: gate ``k``'s block
+    ``a[..., k*H:(k+1)*H]`` is ``gates(a, G)[..., k, :, :]``. The cores see the projections
+    and write their gradients through such views: the matrix products need ``(N, G*H)``,
+    and the cores add the two projections into a contiguous ``(G, N, H)`` gate array, in
+    which every gate is one contiguous block."""
+    return a.reshape(*a.shape[:-1], G, a.shape[-1] // G).swapaxes(-3, -2)
+
+
+def unstack(a):
+    """The views ``a[0], a[1], ...`` of an array's first axis, as ``i, f, g, o = unstack(y)``
+    (on torch one call, ``unbind``: unpacking a tensor directly costs twice as much)."""
+    return a.unbind(0) if is_torch(a) else tuple(a)
+
+
+class _Nowhere:
+    """The ``out`` of a core while autograd records: nothing is written, and every slice of it
+    is itself, so that a core indexes its ``out`` arrays the same way in both cases."""
+
+    def __getitem__(self, key):
+        return self
+
+
+_NOWHERE = _Nowhere()
+
+
+def _copy(x, out=None):
+    """A copy of ``x``, into ``out`` if given."""
+    if out is None:
+        return clone(x)
+    if is_torch(out):
+        return out.copy_(x)
+    np.copyto(out, x)
+    return out
+
+
+class _Ops:
+    """NumPy's spelling of the few functions the cores call, each with ``out=``: ``add``,
+    ``subtract``, ``multiply``, ``tanh``, ``sigmoid``, ``matmul``, ``copy(x, out=None)``, and
+    ``addmm(c, a, b, out=None, scratch=None)``, ``c + a @ b`` (one fused call on torch; the
+    product goes into ``scratch`` on NumPy, which has none)."""
+
+    def __init__(self, xp, inplace):
+        self._torch = xp is not np
+        names = ("add", "subtract", "multiply", "tanh", "matmul", "sigmoid", "addmm")
+        for name in names:
+            own = name == "addmm" or (name == "sigmoid" and not self._torch)
+            f = getattr(self, "_" + name) if own else getattr(xp, name)
+            if self._torch and name in ("add", "subtract", "multiply"):
+                f = self._with_tensor_scalars(f)
+            setattr(self, name, f if inplace else (lambda f: lambda *args, out=None, **_: f(*args))(f))
+        self.copy = _copy if inplace else (lambda x, out=None: x)
+        self.inplace = inplace
+        self._scalars = {}
+
+    def _with_tensor_scalars(self, f):
+        """``f`` with a Python number operand passed as a 0-d tensor of the other's dtype and
+        device, made once (torch converts a number anew at every call, which costs more
+        than the operation itself on a small array)."""
+        def call(a, b, out=None):
+            if isinstance(a, float):
+                a = self._scalar(a, b)
+            elif isinstance(b, float):
+                b = self._scalar(b, a)
+            return f(a, b, out=out)
+        return call
+
+    def _scalar(self, value, like):
+        key = (value, like.dtype, like.device)
+        scalar = self._scalars.get(key)
+        if scalar is None:
+            scalar = self._scalars[key] = torch_module().tensor(value, dtype=like.dtype, device=like.device)
+        return scalar
+
+    def _addmm(self, c, a, b, out=None, scratch=None):
+        if self._torch:
+            return torch_module().addmm(c, a, b, out=out)
+        product = np.matmul(a, b, out=out if scratch is None else scratch)
+        return np.add(product, c, out=out) if product is out else np.add(c, product, out=out)
+
+    def _sigmoid(self, a, out=None):
+        """NumPy has no sigmoid: ``σ(a) = (1 + tanh(a/2)) / 2``, written with tanh, which cannot
+        overflow (torch's own ``sigmoid`` is one fused operation)."""
+        y = np.tanh(np.multiply(a, 0.5, out=out), out=out)
+        return np.add(np.multiply(y, 0.5, out=y), 0.5, out=y)
+
+
+_OPS = {}
+
+
+def array_ops(x):
+    """The array functions for ``x``'s back-end: NumPy's ufuncs, or torch's functions of the same
+    names, which write into ``out=``. While torch's autograd records (grad mode on, as for
+    ``explicit_backward=False``), writing in place would spoil the recorded graph, so the same
+    names then return new tensors and ignore ``out``; the cores always use what they return."""
+    if not is_torch(x):
+        key = "numpy"
+    else:
+        key = "torch" if not torch_module().is_grad_enabled() else "recording"
+    if key not in _OPS:
+        _OPS[key] = _Ops(np if key == "numpy" else torch_module(), inplace=key != "recording")
+    return _OPS[key]
+
+
+def _empty(like, shape):
+    """An uninitialised array of ``shape`` with ``like``'s back-end, dtype and device."""
+    if is_torch(like):
+        return torch_module().empty(shape, dtype=like.dtype, device=like.device)
+    return np.empty(shape, dtype=like.dtype)
 
 
 def linear(x, weight, bias=None):
@@ -190,6 +331,15 @@ def _check_grads(grads, like, shape):
         V.check_shape(name, _check_like(name, g, like, "the forward's"), shape)
 
 
+def _folded(core_function):
+    return getattr(core_function, "fold_bias_hh", False)
+
+
+def _keeps(core_function, G, N, H):
+    """The shapes of what a forward core keeps per step: ``(G, N, H)`` for ``"gates"``, else ``(N, H)``."""
+    return [(G, N, H) if name == "gates" else (N, H) for name in getattr(core_function, "keeps", ())]
+
+
 def step_forward(core_forward, x, state, params, **opts):
     """One time step of any cell: ``(x, state) -> (state_next, cache)``.
 
@@ -200,27 +350,52 @@ def step_forward(core_forward, x, state, params, **opts):
         params: ``weight_ih (G*H, D)``, ``weight_hh (G*H, H)``, optional ``bias_ih``,
             ``bias_hh (G*H,)``.
     """
-    xw = linear(x, params["weight_ih"], params.get("bias_ih"))    # (N, G*H)
+    xp = array_ops(x)
+    xw = linear(x, params["weight_ih"], params.get("bias_ih"))    # (N, G*H), fresh: the core's scratch
     hw = linear(state[0], params["weight_hh"], params.get("bias_hh"))  # (N, G*H)
-    state_next, core_cache = core_forward(xw, hw, state, **opts)
+    (N, H), G = state[0].shape, xw.shape[1] // state[0].shape[1]
+    shapes = [(N, H)] * len(state) + _keeps(core_forward, G, N, H)
+    out = tuple(_empty(x, shape) if xp.inplace else _NOWHERE for shape in shapes)
+    if _folded(core_forward):                                     # the core uses the sum only
+        xw, hw = xp.add(xw, hw, out=xw), None
+    state_next, core_cache = core_forward(gates(xw, G), None if hw is None else gates(hw, G), state, out, xp,
+                                          **opts)
     return state_next, (x, state[0], params, core_cache)
 
 
 def step_backward(core_backward, dstate_next, cache):
     """Backward of :func:`step_forward`: ``-> (dx, dstate_prev, grads)``."""
     x, h_prev, params, core_cache = cache
-    has_bias = "bias_ih" in params
-    dxw, dhw, direct = core_backward(dstate_next, core_cache)
-    dx, grads = linear_backward(dxw, x, params["weight_ih"], "ih", has_bias)
-    dh_prev, grads_hh = linear_backward(dhw, h_prev, params["weight_hh"], "hh", has_bias)
-    grads.update(grads_hh)
-    return dx, _add_direct(dh_prev, direct), grads
+    with _not_recording(h_prev):
+        xp = array_ops(h_prev)
+        has_bias = "bias_ih" in params
+        dstate_next = tuple(clone(d) for d in dstate_next)          # the core's scratch
+        (N, H), GH = h_prev.shape, params["weight_hh"].shape[0]
+        dxw, dhw = _grad_out(core_backward, h_prev, (N, GH))
+        work = _empty(h_prev, (2, GH // H, N, H))
+        direct = core_backward(dstate_next, core_cache, (gates(dxw, GH // H), gates(dhw, GH // H), work), xp)[2]
+        dx, grads = linear_backward(dxw, x, params["weight_ih"], "ih", has_bias)
+        dh_prev, grads_hh = linear_backward(dhw, h_prev, params["weight_hh"], "hh", has_bias)
+        grads.update(grads_hh)
+        return dx, _add_direct(dh_prev, direct, xp), grads
 
 
-def _add_direct(dh_prev, direct):
+def _not_recording(like):
+    """``torch.no_grad()`` for torch tensors: the hand-written backward writes into its arrays
+    in place, which autograd cannot record (and has no need to). Nothing for NumPy."""
+    return torch_module().no_grad() if is_torch(like) else nullcontext()
+
+
+def _grad_out(core_backward, like, shape):
+    """The backward core's buffers ``(dxw, dhw)`` of ``shape``: one array twice for a folded core."""
+    dxw = _empty(like, shape)
+    return (dxw, dxw) if _folded(core_backward) else (dxw, _empty(like, shape))
+
+
+def _add_direct(dh_prev, direct, xp):
     """State gradient = the path through ``a_h`` plus the family's direct paths."""
     if direct[0] is not None:
-        dh_prev = dh_prev + direct[0]
+        dh_prev = xp.add(dh_prev, direct[0], out=dh_prev)
     return (dh_prev,) + tuple(direct[1:])
 
 
@@ -250,27 +425,55 @@ def scan_forward(core_forward, x, state0, params, reverse=False, mask=None, **op
         every ``t``, ``state_T`` the state after the last processed step.
     """
     N, T, D = x.shape
+    xp = array_ops(x)
     b_x, b_h = params.get("bias_ih"), params.get("bias_hh")       # added to xw and to hw
-    if b_x is not None and getattr(core_forward, "fold_bias_hh", False):
+    if b_x is not None and _folded(core_forward):
         b_x, b_h = b_x + b_h, None                                # the core only uses xw + hw
     x_tm = contiguous(x.swapaxes(0, 1))                           # (T, N, D), time-major
     xw = x_tm.reshape(T * N, D) @ params["weight_ih"].T           # hoisted: one product for all steps
     if b_x is not None:
-        xw += b_x
-    xw = xw.reshape(T, N, xw.shape[-1])                           # (T, N, G*H)
+        xw = xp.add(xw, b_x, out=xw)
+    GH, H = params["weight_hh"].shape
+    G = GH // H
+    folded = _folded(core_forward)
+    xw = xw.reshape(T, N, GH)
+    rows, xs = unstack(xw), unstack(gates(xw, G))               # per step (N, G*H) and (G, N, H) views
     W_hhT = contiguous(params["weight_hh"].T)                     # (H, G*H), transposed once
     steps = range(T - 1, -1, -1) if reverse else range(T)
+    # Per-step results, time-major: the new state, then what the core keeps. A state buffer
+    # has one slot more, for the initial state, so that its slots t and t+1 hold h_{t-1} and
+    # h_t (reverse: t+1 and t): the cache of h_{t-1} and, copied once, the output.
+    first, ahead = (T if reverse else 0), (0 if reverse else 1)
+    buffered = xp.inplace and mask is None                        # no lists: the buffers are the result
+    if xp.inplace:
+        states = [_empty(x, (T + 1, N, H)) for _ in state0]
+        kept = [_empty(x, (T,) + shape) for shape in _keeps(core_forward, G, N, H)]
+        outs = list(zip(*[unstack(b[ahead:ahead + T]) for b in states], *[unstack(b) for b in kept]))
+        hw = _empty(x, (N, GH))                                   # (N, G*H), reused at every step
+        hw_gates = gates(hw, G)
+        if mask is None:
+            for buf, s in zip(states, state0):
+                _copy(s, out=buf[first])
+            state0 = tuple(buf[first] for buf in states)
+    else:
+        outs = [(_NOWHERE,) * (len(state0) + len(_keeps(core_forward, G, N, H)))] * T
+        hw = None
     state, h_prev, core_caches, hs = state0, [], [], []
     for t in steps:
-        h_prev.append(state[0])
-        hw = state[0] @ W_hhT                                     # (N, G*H), the only product per step
-        if b_h is not None:
-            hw = hw + b_h
-        new, core_cache = core_forward(xw[t], hw, state, **opts)
+        if not buffered:
+            h_prev.append(state[0])
+        if folded:                                                # xw_t + h W_hh^T, into xw_t
+            a = xp.addmm(rows[t], state[0], W_hhT, out=rows[t], scratch=hw)   # the only product per step
+            new, core_cache = core_forward(xs[t] if xp.inplace else gates(a, G), None, state, outs[t], xp, **opts)
+        else:
+            hw = xp.matmul(state[0], W_hhT, out=hw) if b_h is None else xp.addmm(b_h, state[0], W_hhT, out=hw)
+            new, core_cache = core_forward(xs[t], hw_gates if xp.inplace else gates(hw, G), state, outs[t], xp,
+                                           **opts)
         core_caches.append(core_cache)
         if mask is None:
             state = new
-            hs.append(new[0])
+            if not buffered:
+                hs.append(new[0])
         else:
             m = mask[:, t, None]                                  # (N, 1)
             state = tuple(m * a + (1 - m) * b for a, b in zip(new, state))
@@ -278,8 +481,12 @@ def scan_forward(core_forward, x, state0, params, reverse=False, mask=None, **op
     if reverse:                                                   # store everything in time order
         for per_step in (hs, h_prev, core_caches):
             per_step.reverse()
-    out = stack(hs, 0).swapaxes(0, 1)                             # (N, T, H)
-    return out, state, (x_tm, params, reverse, h_prev, core_caches, mask)
+    if buffered:                                                  # the buffer holds h_0 ... h_T already
+        out, h_prev = (states[0][:T], states[0][1:]) if reverse else (states[0][1:], states[0][:T])
+        out = clone(out)                                          # the caller's: changing it cannot reach the cache
+    else:
+        out = stack(hs, 0)                                        # (T, N, H)
+    return out.swapaxes(0, 1), state, (x_tm, params, reverse, h_prev, core_caches, mask)
 
 
 def scan_backward(core_backward, dout, dstate_T, cache):
@@ -295,31 +502,49 @@ def scan_backward(core_backward, dout, dstate_T, cache):
         ``(dx, dstate0, grads)``: ``dx`` of shape ``(N, T, D)``, ``dstate0`` a tuple
         like ``state0``, ``grads`` keyed like ``params``.
     """
+    with _not_recording(cache[0]):
+        return _scan_backward(core_backward, dout, dstate_T, cache)
+
+
+def _scan_backward(core_backward, dout, dstate_T, cache):
     x_tm, params, reverse, h_prev, core_caches, mask = cache
     T, N, D = x_tm.shape
+    xp = array_ops(x_tm)                                          # writes in place: autograd is off
     has_bias = "bias_ih" in params
     W_hh = params["weight_hh"]                                    # (G*H, H)
-    dout = dout.swapaxes(0, 1)                                    # (T, N, H)
-    dstate = tuple(zeros_like(h_prev[0], h_prev[0].shape) if d is None else d for d in dstate_T)
-    dxw, dhw = [None] * T, [None] * T                             # per time step, (N, G*H) each
+    GH, H = W_hh.shape
+    douts = unstack(dout.swapaxes(0, 1))                         # per step (N, H)
+    like = h_prev[0]
+    # The state gradients are the scan's own arrays (the cores overwrite them), and so is
+    # ``spare``, which receives the next dh_{t-1} while dh_t is still in use.
+    dstate = tuple(zeros_like(like, like.shape) if d is None else clone(d) for d in dstate_T)
+    G = GH // H
+    dXW, dHW = _grad_out(core_backward, like, (T, N, GH))         # (T, N, G*H): da_t for every step
+    shared = dXW is dHW                                           # RNN, LSTM: the same array
+    dhs = unstack(dHW)                                           # per step (N, G*H), for the product
+    dx_gates = unstack(gates(dXW, G))                            # per step (G, N, H), for the core
+    dh_gates = dx_gates if shared else unstack(gates(dHW, G))
+    work = _empty(like, (2, G, N, H))                             # the core's scratch, two gate arrays
+    spare = _empty(like, like.shape) if mask is None else None
     for t in (range(T) if reverse else range(T - 1, -1, -1)):     # the forward's steps, last first
         if mask is None:
-            dnew, passed = (dstate[0] + dout[t],) + dstate[1:], None
+            dnew, passed = (xp.add(dstate[0], douts[t], out=dstate[0]),) + dstate[1:], None
         else:
             m = mask[:, t, None]                                  # (N, 1)
-            dnew = (m * (dstate[0] + dout[t]),) + tuple(m * d for d in dstate[1:])
+            dnew = (m * (dstate[0] + douts[t]),) + tuple(m * d for d in dstate[1:])
             passed = tuple((1 - m) * d for d in dstate)           # padded rows skip the cell
-        dxw[t], dhw[t], direct = core_backward(dnew, core_caches[t])
-        dstate = _add_direct(dhw[t] @ W_hh, direct)               # (N, H) each
+        direct = core_backward(dnew, core_caches[t], (dx_gates[t], dh_gates[t], work), xp)[2]
+        dstate = _add_direct(xp.matmul(dhs[t], W_hh, out=spare), direct, xp)   # (N, H) each
         if passed is not None:
             dstate = tuple(a if b is None else a + b for a, b in zip(dstate, passed))
-    shared = dxw[0] is dhw[0]                                     # RNN, LSTM: the same array
-    GH, H = W_hh.shape
-    dXW2 = stack(dxw, 0).reshape(T * N, GH)                       # (T*N, G*H), time order
-    dHW2 = dXW2 if shared else stack(dhw, 0).reshape(T * N, GH)
+        else:
+            spare = dnew[0]                                       # dh_t is spent: reuse its array
+    dXW2 = dXW.reshape(T * N, GH)                                 # (T*N, G*H), time order
+    dHW2 = dXW2 if shared else dHW.reshape(T * N, GH)
+    H_prev = h_prev if not isinstance(h_prev, list) else stack(h_prev, 0)   # (T, N, H)
     dx = (dXW2 @ params["weight_ih"]).reshape(T, N, D).swapaxes(0, 1)   # (N, T, D)
     grads = {"weight_ih": dXW2.T @ x_tm.reshape(T * N, D),
-             "weight_hh": dHW2.T @ stack(h_prev, 0).reshape(T * N, H)}
+             "weight_hh": dHW2.T @ H_prev.reshape(T * N, H)}
     if has_bias:
         grads["bias_ih"] = dXW2.sum(0)
         grads["bias_hh"] = clone(grads["bias_ih"]) if shared else dHW2.sum(0)   # never aliased
@@ -362,7 +587,9 @@ def _scan_function():
             out, state_T, cache = scan_forward(core_forward, x, state0, params, reverse, mask, **opts)
             holder.append(cache)
             ctx.core_backward, ctx.keys, ctx.cache = core_backward, keys, cache
-            return (out.swapaxes(0, 1).contiguous(),) + tuple(state_T)   # out time-major (T, N, H)
+            # out time-major (T, N, H), a copy already; the final states copied too, so that changing
+            # an output in place cannot reach the cache
+            return (out.swapaxes(0, 1).contiguous(),) + tuple(s.clone() for s in state_T)
 
         @staticmethod
         @torch.autograd.function.once_differentiable   # the cache is constant: no double backward

@@ -92,11 +92,24 @@ def blas_kernel():
     return "unknown BLAS"
 
 
+def pytest_sessionfinish(session):
+    """Under pytest-xdist (``make test``), a worker hands its measured rows to the controller."""
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["measured"] = session.config.stash.get(_MEASURED, [])
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """The controller collects the rows of each worker as it finishes (pytest-xdist's hook)."""
+    rows = node.workeroutput.get("measured", []) if hasattr(node, "workeroutput") else []
+    node.config.stash.setdefault(_MEASURED, []).extend(tuple(r) for r in rows)
+
+
 def pytest_terminal_summary(terminalreporter, config):
     rows = config.stash.get(_MEASURED, [])
     if not rows:
         return
     tr = terminalreporter
     tr.section(f"learning results measured (NumPy BLAS kernel: {blas_kernel()})")
-    for test, seed, name, value in rows:
+    for test, seed, name, value in sorted(rows, key=lambda r: (r[0], r[1] is None, r[1] or 0)):
         tr.line(f"{test:58} seed {seed}  {name:12} {value:.4f}")

@@ -127,6 +127,15 @@ def failed_ids(result):
     return {r.test.id for r in result.results if not r.passed}
 
 
+def assert_designed_score(path, rubric, fails, score):
+    """Grade the wrong submission ``path``: it must fail exactly the tests ``fails`` and
+    score exactly ``score`` out of the rubric's full marks. Returns the result (for hints)."""
+    result = graded_ok(path, rubric)
+    assert failed_ids(result) == set(fails)
+    assert result.score == score and result.max_score == rubric.max_points
+    return result
+
+
 def cell(nb, cell_id):
     """The cell of ``nb`` with id ``cell_id``."""
     return next(c for c in nb.cells if c.get("id") == cell_id)

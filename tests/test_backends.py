@@ -4,6 +4,7 @@ import pytest
 import torch
 
 import course_pkg as cp
+from course_pkg.data import adding_problem
 from conftest import as_tuple, rel_err
 
 TOL = 1e-10
@@ -128,3 +129,41 @@ def test_cuda_forward_equals_cpu():
 def test_to_cuda_moves_parameters():
     rnn = cp.RNN(3, 4, backend="torch").to("cuda")
     assert all(p.device.type == "cuda" and p.is_leaf for p in rnn.parameters())
+
+
+def train_adding_briefly(device, steps=30):
+    """Train a float32 torch-back-end LSTM with a linear head on the adding problem for a few
+    Adam steps on ``device``; returns the losses and the trained weights (NumPy)."""
+    torch.manual_seed(0)
+    X, y = adding_problem(64, T=20, seed=0)
+    x = torch.tensor(X, dtype=torch.float32, device=device)                # (N, T, 2)
+    target = torch.tensor(y, dtype=torch.float32, device=device)           # (N,)
+    lstm = cp.LSTM(2, 16, batch_first=True, backend="torch", seed=0, device=device)
+    head = torch.nn.Linear(16, 1).to(device)
+    opt = torch.optim.Adam([*lstm.parameters(), *head.parameters()], lr=1e-2)
+    losses = []
+    for _ in range(steps):
+        out, _ = lstm(x)                                                   # (N, T, H)
+        loss = ((head(out[:, -1]).squeeze(1) - target) ** 2).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return np.array(losses), {k: p.detach().cpu().numpy() for k, p in lstm.named_parameters()}
+
+
+def test_brief_training_learns_and_repeats_on_the_cpu():
+    losses, weights = train_adding_briefly("cpu")
+    again, weights2 = train_adding_briefly("cpu")
+    assert losses[-1] < 0.5 * losses[0]
+    np.testing.assert_array_equal(losses, again)
+    assert all(np.array_equal(weights[k], weights2[k]) for k in weights)
+
+
+@needs_cuda
+def test_cuda_training_equals_cpu_within_float32_noise():
+    """A chapter-sized training run gives the CPU's result on the GPU (issue 15)."""
+    cpu_losses, cpu_weights = train_adding_briefly("cpu")
+    gpu_losses, gpu_weights = train_adding_briefly("cuda")
+    assert rel_err(cpu_losses, gpu_losses) < 1e-3
+    assert all(rel_err(cpu_weights[k], gpu_weights[k]) < 1e-3 for k in cpu_weights)

@@ -71,9 +71,6 @@ def graded(path):
     return fx.graded_ok(path, RUBRIC)
 
 
-failed = fx.failed_ids
-
-
 @pytest.mark.parametrize("grade_id, source, fails, score", [
     ("last_valid_state", LAST_ROW, {"last_padded", "last_one", "last_hidden"}, 12.0),
     ("last_valid_state_backward", LAST_ROW_BACKWARD, {"last_backward"}, 14.0),
@@ -84,9 +81,8 @@ failed = fx.failed_ids
     ("softmax_head", UNSTABLE, {"softmax_stable"}, 15.0),
 ], ids=["output[:, -1]", "backward to [:, -1]", "off by one", "right head", "no 1/B", "transposed dW", "unstable softmax"])
 def test_designed_mistakes_score_their_partial_marks(tmp_path, grade_id, source, fails, score):
-    result = graded(submission(tmp_path, grade_id, source))
-    assert failed(result) == fails
-    assert result.score == score and result.max_score == RUBRIC.max_points == 16.0
+    assert RUBRIC.max_points == 16.0
+    fx.assert_designed_score(submission(tmp_path, grade_id, source), RUBRIC, fails, score)
 
 
 def test_the_points_add_up_per_part():

@@ -98,9 +98,6 @@ def graded(path):
     return fx.graded_ok(path, RUBRIC)
 
 
-failed = fx.failed_ids
-
-
 @pytest.mark.parametrize("grade_id, source, fails, score", [
     ("greedy_decode", NEVER_STOPS, PART1 - {"decode_max_len"}, 7.0),
     ("greedy_decode", BATCH_STOPS, {"decode_batch", "decode_empty", "decode_hidden"}, 8.0),
@@ -112,9 +109,8 @@ failed = fx.failed_ids
 ], ids=["never stops", "batch stops at first eos", "keeps eos", "max_len - 1 steps",
         "no tanh derivative", "transposed dW", "bias not summed"])
 def test_designed_mistakes_score_their_partial_marks(tmp_path, grade_id, source, fails, score):
-    result = graded(submission(tmp_path, grade_id, source))
-    assert failed(result) == fails
-    assert result.score == score and result.max_score == RUBRIC.max_points == 12.0
+    assert RUBRIC.max_points == 12.0
+    fx.assert_designed_score(submission(tmp_path, grade_id, source), RUBRIC, fails, score)
 
 
 def test_the_points_add_up_per_part():

@@ -245,6 +245,30 @@ def items(value, n, what):
     raise CheckFailed(f"expected {what} to return a tuple of {n} items, got {describe_value(value)}{length}")
 
 
+def compare_gradients(grads, returned_arrays, want, names, shapes, tol):
+    """Compare the named gradients of a learner's backward step with the reference's.
+
+    Args:
+        grads: the learner's gradient dict, keyed like the parameters.
+        returned_arrays: the gradients returned beside it, by name (``{"dx": dx, ...}``).
+        want: the reference's gradients, every name in one dict.
+        names: the names to compare: keys of ``grads`` (shown as ``grads['bias_ih']``) or
+            of ``returned_arrays``.
+        shapes, tol: as for :func:`compare_array` (``shapes`` by name).
+
+    Raises:
+        CheckFailed: if ``grads`` is not a dict or lacks a named key, or if an array differs
+            in shape or value.
+    """
+    expect(isinstance(grads, dict), f"expected grads to be a dict, got {describe_value(grads)}")
+    for name in names:
+        if name in returned_arrays:
+            compare_array(name, returned_arrays[name], want[name], shapes[name], tol)
+            continue
+        expect(name in grads, f"grads has no key {name!r} (its keys: {sorted(map(str, grads))})")
+        compare_array(f"grads[{name!r}]", grads[name], want[name], shapes[name], tol)
+
+
 def describe_value(value):
     """A learner-facing name for a decoded value's type: ``"a tuple"``, ``"a Tensor"``, ..."""
     if isinstance(value, wire.Opaque):
