@@ -127,12 +127,16 @@ def failed_ids(result):
     return {r.test.id for r in result.results if not r.passed}
 
 
-def assert_designed_score(path, rubric, fails, score):
-    """Grade the wrong submission ``path``: it must fail exactly the tests ``fails`` and
-    score exactly ``score`` out of the rubric's full marks. Returns the result (for hints)."""
+def assert_designed_score(path, rubric, fails, score, hints=None):
+    """Grade the wrong submission ``path``: every cell must run, and it must fail exactly the
+    tests ``fails``, score exactly ``score`` out of the rubric's full marks, and each hint of
+    ``hints`` (test id -> fragment) must contain its fragment. Returns the result."""
     result = graded_ok(path, rubric)
+    assert result.cell_errors == []
     assert failed_ids(result) == set(fails)
-    assert result.score == score and result.max_score == rubric.max_points
+    assert (result.score, result.max_score) == (score, rubric.max_points)
+    hint = {r.test.id: r.hint for r in result.results}
+    assert {t: hint[t] for t, fragment in (hints or {}).items() if fragment not in hint[t]} == {}
     return result
 
 

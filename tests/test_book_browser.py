@@ -357,7 +357,7 @@ def test_chapter_1_ends_with_exercise_boxes(site):
     boxes = site["pages"][CHAPTER]["exercises"]
     assert len(boxes) >= 2
     for box in boxes:
-        assert box["title"].startswith("Exercise"), box
+        assert re.fullmatch(r"Exercise 1\.\d · [^()]+", box["title"].strip()), box   # no "(...)"
         assert any(urlsplit(h).path.endswith("/" + EXERCISE) for h in box["links"]), box
         assert box["dropdowns"] >= 1, f"{box['id']}: no hint dropdown"
     assert _problems(site, "solutions") == {}, "a solution box is in the public book"

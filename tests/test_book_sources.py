@@ -115,3 +115,16 @@ def test_chapter_ends_with_exercise_boxes(chapter):
             "an exercise box links to its exercise notebook"
         assert "{dropdown}" in block, "hints go in dropdowns"
     assert "{solution}" not in text, "no solution in the public book"
+
+
+def test_binder_installs_the_course_and_its_pinned_requirements():
+    """The Binder launch button opens an environment in which the chapters import."""
+    binder = ROOT / "binder"
+    requirements = (binder / "requirements.txt").read_text().splitlines()
+    assert "-r ../requirements.txt" in requirements
+    assert any(line.startswith("--extra-index-url https://download.pytorch.org/whl/cpu")
+               for line in requirements), "without the CPU index Binder pulls CUDA torch"
+    post_build = binder / "postBuild"
+    assert post_build.stat().st_mode & 0o111, "postBuild must be executable"
+    assert "pip install --no-deps -e ." in post_build.read_text()
+    assert (binder / "runtime.txt").read_text().strip() == "python-3.11"

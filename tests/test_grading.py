@@ -5,6 +5,7 @@ A whole class of hostile and honest submissions is graded in ``test_grade_cli.py
 two kernels.
 """
 import base64
+import dataclasses
 import io
 import json
 import os
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from unittest import mock
 
 import nbformat
 import numpy as np
@@ -28,6 +30,7 @@ from course_pkg.grading.judge import grade_notebook, score
 from course_pkg.grading.loader import load_graded, read_cells
 from course_pkg.grading.rubric import Call, Rubric, Test, plan
 from course_pkg.grading.rubrics import available, rubric_for
+from course_pkg.rnn import rnn_step_forward as rnn_step_forward_reference
 
 import grading_fixtures as fx
 
@@ -296,6 +299,26 @@ def test_check_prints_the_public_tests_of_the_functions_in_a_namespace(capsys):
     rows = table_rows(out)
     assert len(rows) == 8 and all("✓" in r and "✗" not in r for r in rows)
     assert "public tests: 8/8 points — all pass." in out and "2 hidden tests (2 points)" in out
+
+
+def test_check_gives_each_call_the_seconds_its_rubric_asks_for():
+    def slow_forward(x, h_prev, params):
+        time.sleep(0.3)
+        return rnn_step_forward_reference(x, h_prev, params)
+
+    namespace = {"rnn_step_forward": slow_forward}
+    quick = dataclasses.replace(RUBRIC, check_seconds=0.1)
+    patient = dataclasses.replace(RUBRIC, check_seconds=5.0)
+    hints = {}
+    for name, rubric in (("quick", quick), ("patient", patient)):
+        with mock.patch.object(check_module, "find_rubric", return_value=rubric):
+            graded = check_module.run_check("ex01_rnn_step", namespace)[1]
+        hints[name] = " ".join(r.hint for r in graded.results)
+    assert "rnn_step_forward took longer than 0.1 s" in hints["quick"]
+    assert "took longer" not in hints["patient"] and "too long" not in hints["patient"]
+    assert rubric_for("ex01_rnn_step").check_seconds == 2.0
+    with pytest.raises(ValueError, match="Expected check_seconds to be a positive number, got 0"):
+        dataclasses.replace(quick, check_seconds=0)
 
 
 def test_check_reports_loops_exits_and_stubs_without_raising_and_quickly(capsys):

@@ -11,7 +11,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_pkg.grading.judge import grade_notebook
+import grading_fixtures as fx
+
 from course_pkg.grading.rubrics import rubric_for
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,14 +68,8 @@ def submission(tmp_path, cell_id, old, new):
 @pytest.mark.parametrize("mistake", list(MISTAKES))
 def test_a_usual_mistake_gets_its_designed_partial_marks(tmp_path, mistake):
     cell_id, old, new, failing, score, hints = MISTAKES[mistake]
-    graded = grade_notebook(submission(tmp_path, cell_id, old, new), RUBRIC)
-    failed = {r.test.id for r in graded.results if not r.passed}
-    assert (graded.status, graded.cell_errors) == ("ok", [])
-    assert failed == failing
-    assert (graded.score, graded.max_score) == (score, 18.0)
-    hint = {r.test.id: r.hint for r in graded.results}
-    for test_id, fragment in hints.items():
-        assert fragment in hint[test_id], hint[test_id]
+    assert RUBRIC.max_points == 18.0
+    fx.assert_designed_score(submission(tmp_path, cell_id, old, new), RUBRIC, failing, score, hints)
 
 
 def test_the_points_are_those_the_notebook_announces():

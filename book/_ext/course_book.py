@@ -12,6 +12,10 @@ Exercise boxes (sphinx-exercise 1.2.1) give the body of every box the same HTML 
 ``exercise-content``; a page with two boxes then has duplicate ids. Each body gets its box's
 label instead (``ex01-forward-content``).
 
+Exercise titles: a box with ``:nonumber:`` and a title reads "Exercise (1.1 · The forward
+step)" in sphinx-exercise; the course's boxes carry their number in the title, so the
+parentheses go: "Exercise 1.1 · The forward step".
+
 Scripts: sphinx-thebe (loaded by Jupyter Book even with Thebe off) adds its inline config
 script twice, and the second ``const THEBE_JS_URL`` is a console error on every page; each
 page keeps one copy of every script.
@@ -89,6 +93,17 @@ def _unique_box_ids(app, doctree, docname):
                                   for i in section["ids"]]
 
 
+def _exercise_titles(app, doctree, docname):
+    from sphinx_exercise.nodes import exercise_node                # a box with :nonumber:
+    for box in doctree.findall(exercise_node):
+        title = box.children[0]
+        parts = title.children
+        if (isinstance(title, nodes.title) and len(parts) >= 3
+                and parts[1].astext() == " (" and parts[-1].astext() == ")"):
+            title.replace(parts[1], nodes.Text(" "))
+            title.remove(parts[-1])
+
+
 SEARCH_MATH_JS = r"""
 document.addEventListener("DOMContentLoaded", () => {
   if (typeof Search === "undefined") return;
@@ -152,6 +167,7 @@ def _glossary_search_words(app, config):
 
 def setup(app):
     app.connect("doctree-resolved", _unique_box_ids)
+    app.connect("doctree-resolved", _exercise_titles)
     app.connect("config-inited", _glossary_search_words)
     app.connect("html-page-context", _page_scripts, priority=900)
     register_plugin("pybtex.style.formatting", "course", CourseStyle)

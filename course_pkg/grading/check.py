@@ -17,7 +17,6 @@ from course_pkg.grading.judge import score
 from course_pkg.grading.rubric import plan
 from course_pkg.grading.rubrics import available, rubric_for
 
-CHECK_CALL_TIMEOUT = 2.0
 RESTART_ADVICE = ("Before you hand in: restart the kernel, run all cells and this check again\n"
                   "(the grader runs your set-up and graded cells in a fresh Python).")
 
@@ -37,13 +36,14 @@ def find_rubric(exercise):
         raise ValueError(f"Expected one of the exercises {available()}, got {exercise!r}") from None
 
 
-def run_check(exercise, namespace, call_timeout=CHECK_CALL_TIMEOUT):
+def run_check(exercise, namespace, call_timeout=None):
     """Run the public tests of ``exercise`` on the functions in ``namespace``.
 
     Args:
         exercise: the exercise's name.
         namespace: the learner's names (a notebook's globals).
-        call_timeout: seconds allowed to each call of a learner's function.
+        call_timeout: seconds allowed to each call of a learner's function (default: the
+            rubric's ``check_seconds``).
 
     Returns:
         ``(rubric, Graded)`` for the public tests.
@@ -55,6 +55,7 @@ def run_check(exercise, namespace, call_timeout=CHECK_CALL_TIMEOUT):
     if not isinstance(namespace, dict):
         raise TypeError(f"Expected namespace to be a dict of names, got {type(namespace).__name__}")
     tests = rubric.public()
+    call_timeout = rubric.check_seconds if call_timeout is None else call_timeout
     loaded = {"kind": "loaded", "cell_errors": [], "memory_error": False, "timed_out": False,
               "functions": harness.describe_functions(namespace, list(rubric.signatures))}
     messages = [loaded, *harness.run_tests(plan(tests), namespace, call_timeout), {"kind": "done"}]

@@ -122,12 +122,16 @@ class Rubric:
         signatures: ``{function name: parameter names}`` of the graded functions.
         tests: the tests, in the order they are reported.
         answers: the written answers, marked by hand.
+        check_seconds: seconds each call may take in ``course_pkg.check`` (in the learner's
+            kernel; 2 by default). An exercise whose functions train a model asks for more;
+            the grader's own limit is set per class (``--timeout``).
     """
 
     exercise: str
     signatures: dict
     tests: tuple
     answers: tuple = field(default=())
+    check_seconds: float = 2.0
 
     def __post_init__(self):
         _require(isinstance(self.tests, tuple) and self.tests and all(isinstance(t, Test) for t in self.tests),
@@ -136,6 +140,9 @@ class Rubric:
         _require(len(set(ids)) == len(ids), ValueError, f"Expected unique test and answer ids, got {ids}")
         unknown = sorted({c.function for t in self.tests for c in t.calls} - set(self.signatures))
         _require(not unknown, ValueError, f"Expected calls of the functions in signatures, got {unknown}")
+        _require(not isinstance(self.check_seconds, bool) and isinstance(self.check_seconds, Real)
+                 and self.check_seconds > 0, ValueError,
+                 f"Expected check_seconds to be a positive number, got {self.check_seconds!r}")
 
     @property
     def max_points(self):
@@ -267,6 +274,26 @@ def compare_gradients(grads, returned_arrays, want, names, shapes, tol):
             continue
         expect(name in grads, f"grads has no key {name!r} (its keys: {sorted(map(str, grads))})")
         compare_array(f"grads[{name!r}]", grads[name], want[name], shapes[name], tol)
+
+
+def expect_inputs_unchanged(function, names, call, result):
+    """The learner's ``function`` left every array argument of ``call`` as it was: the
+    arguments ``names`` (in order), and each array of a dict argument (``params['bias_ih']``).
+    ``call`` must keep its arguments (``Call(..., keep_args=True)``).
+
+    Raises:
+        CheckFailed: naming the first argument that was modified, or a dict whose keys changed.
+    """
+    for name, before, after in zip(names, call.args, result.args):
+        if isinstance(before, dict):
+            expect(isinstance(after, dict) and set(after) == set(before),
+                   f"expected {function} to leave the keys of {name} unchanged")
+            pairs = [(f"{name}[{k!r}]", before[k], after[k]) for k in before]
+        else:
+            pairs = [(name, before, after)]
+        for label, want, got in pairs:
+            expect(isinstance(got, np.ndarray) and np.array_equal(got, want),
+                   f"expected {label} unchanged by {function}, got it modified")
 
 
 def describe_value(value):

@@ -14,7 +14,8 @@ from functools import partial
 import numpy as np
 
 from course_pkg.grading.rubric import (Answer, Call, Rubric, Test, compare_array, compare_gradients,
-                                       expect, judge_beside_forward, own_output)
+                                       expect, expect_inputs_unchanged, judge_beside_forward,
+                                       own_output)
 from course_pkg.grading.wire import Ref
 from course_pkg.rnn import rnn_step_backward as reference_backward
 from course_pkg.rnn import rnn_step_forward as reference_forward
@@ -53,15 +54,7 @@ def judge_forward(calls, results):
 def judge_forward_pure(calls, results):
     """The forward returns ``(h_next, cache)`` with the right ``h_next`` and changes none of its inputs."""
     judge_forward(calls, results)
-    x, h_prev, params = calls[0].args
-    x_after, h_prev_after, params_after = results[0].args
-    expect(isinstance(params_after, dict) and set(params_after) == set(params),
-           f"expected {FORWARD} to leave the keys of params unchanged")
-    pairs = [("x", x_after, x), ("h_prev", h_prev_after, h_prev)] + [
-        (f"params[{k!r}]", params_after[k], params[k]) for k in PARAM_KEYS]
-    for label, got, want in pairs:
-        expect(isinstance(got, np.ndarray) and np.array_equal(got, want),
-               f"expected {label} unchanged by {FORWARD}, got it modified")
+    expect_inputs_unchanged(FORWARD, SIGNATURES[FORWARD], calls[0], results[0])
 
 
 def judge_backward(calls, results, names):
