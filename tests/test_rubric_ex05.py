@@ -67,22 +67,21 @@ def submission(tmp_path, grade_id, source):
     return fx.with_graded_cell(tmp_path, SOLUTION, grade_id, source)
 
 
-def graded(path):
-    return fx.graded_ok(path, RUBRIC)
-
-
-@pytest.mark.parametrize("grade_id, source, fails, score", [
-    ("last_valid_state", LAST_ROW, {"last_padded", "last_one", "last_hidden"}, 12.0),
-    ("last_valid_state_backward", LAST_ROW_BACKWARD, {"last_backward"}, 14.0),
-    ("last_valid_state", OFF_BY_ONE, {"last_full", "last_padded", "last_one", "last_hidden"}, 11.0),
-    ("softmax_head", HEAD, set(), 16.0),
-    ("softmax_head", NO_MEAN, {"softmax_dh", "softmax_dweight", "softmax_dbias"}, 13.0),
-    ("softmax_head", TRANSPOSED, {"softmax_dweight", "softmax_one"}, 14.0),
-    ("softmax_head", UNSTABLE, {"softmax_stable"}, 15.0),
+# (graded cell, its wrong source, tests that fail, score out of 16, hint fragments)
+@pytest.mark.parametrize("grade_id, source, fails, score, hints", [
+    ("last_valid_state", LAST_ROW, {"last_padded", "last_one", "last_hidden"}, 12.0,
+     {"last_padded": "output[:, -1]"}),
+    ("last_valid_state_backward", LAST_ROW_BACKWARD, {"last_backward"}, 14.0, {}),
+    ("last_valid_state", OFF_BY_ONE, {"last_full", "last_padded", "last_one", "last_hidden"}, 11.0, {}),
+    ("softmax_head", HEAD, set(), 16.0, {}),
+    ("softmax_head", NO_MEAN, {"softmax_dh", "softmax_dweight", "softmax_dbias"}, 13.0, {}),
+    ("softmax_head", TRANSPOSED, {"softmax_dweight", "softmax_one"}, 14.0,
+     {"softmax_dweight": "(K, H) = (3, 4), got (4, 3)"}),
+    ("softmax_head", UNSTABLE, {"softmax_stable"}, 15.0, {"softmax_stable": "largest score"}),
 ], ids=["output[:, -1]", "backward to [:, -1]", "off by one", "right head", "no 1/B", "transposed dW", "unstable softmax"])
-def test_designed_mistakes_score_their_partial_marks(tmp_path, grade_id, source, fails, score):
+def test_designed_mistakes_score_their_partial_marks(tmp_path, grade_id, source, fails, score, hints):
     assert RUBRIC.max_points == 16.0
-    fx.assert_designed_score(submission(tmp_path, grade_id, source), RUBRIC, fails, score)
+    fx.assert_designed_score(submission(tmp_path, grade_id, source), RUBRIC, fails, score, hints)
 
 
 def test_the_points_add_up_per_part():
@@ -91,15 +90,6 @@ def test_the_points_add_up_per_part():
     assert sum(points[i] for i in PART2) == 6
     assert sum(points[i] for i in PART3) == 3
     assert {t.id for t in RUBRIC.tests if t.hidden} == {"last_hidden", "softmax_one"}
-
-
-def test_hints_name_the_mistake(tmp_path):
-    hints = {r.test.id: r.hint for r in graded(submission(tmp_path, "last_valid_state", LAST_ROW)).results}
-    assert "output[:, -1]" in hints["last_padded"]
-    hints = {r.test.id: r.hint for r in graded(submission(tmp_path, "softmax_head", UNSTABLE)).results}
-    assert "largest score" in hints["softmax_stable"]
-    hints = {r.test.id: r.hint for r in graded(submission(tmp_path, "softmax_head", TRANSPOSED)).results}
-    assert "(K, H) = (3, 4), got (4, 3)" in hints["softmax_dweight"]
 
 
 def test_references_equal_torch():

@@ -94,23 +94,22 @@ def submission(tmp_path, grade_id, source):
     return fx.with_graded_cell(tmp_path, SOLUTION, grade_id, source)
 
 
-def graded(path):
-    return fx.graded_ok(path, RUBRIC)
-
-
-@pytest.mark.parametrize("grade_id, source, fails, score", [
-    ("greedy_decode", NEVER_STOPS, PART1 - {"decode_max_len"}, 7.0),
-    ("greedy_decode", BATCH_STOPS, {"decode_batch", "decode_empty", "decode_hidden"}, 8.0),
-    ("greedy_decode", KEEPS_EOS, PART1 - {"decode_max_len"}, 7.0),
-    ("greedy_decode", ONE_STEP_SHORT, {"decode_batch", "decode_max_len", "decode_hidden"}, 8.0),
-    ("init_state_backward", NO_TANH_DERIVATIVE, PART2 - {"init_one", "init_batch"}, 8.0),
-    ("init_state_backward", TRANSPOSED, {"init_dweight", "init_hidden"}, 10.0),
-    ("init_state_backward", BIAS_NOT_SUMMED, {"init_dbias", "init_hidden"}, 10.0),
+# (graded cell, its wrong source, tests that fail, score out of 12, hint fragments)
+@pytest.mark.parametrize("grade_id, source, fails, score, hints", [
+    ("greedy_decode", NEVER_STOPS, PART1 - {"decode_max_len"}, 7.0, {"decode_one": "holds eos"}),
+    ("greedy_decode", BATCH_STOPS, {"decode_batch", "decode_empty", "decode_hidden"}, 8.0,
+     {"decode_batch": "stops after"}),
+    ("greedy_decode", KEEPS_EOS, PART1 - {"decode_max_len"}, 7.0, {"decode_one": "holds eos"}),
+    ("greedy_decode", ONE_STEP_SHORT, {"decode_batch", "decode_max_len", "decode_hidden"}, 8.0, {}),
+    ("init_state_backward", NO_TANH_DERIVATIVE, PART2 - {"init_one", "init_batch"}, 8.0, {}),
+    ("init_state_backward", TRANSPOSED, {"init_dweight", "init_hidden"}, 10.0,
+     {"init_dweight": "(H, F) = (3, 5), got (5, 3)"}),
+    ("init_state_backward", BIAS_NOT_SUMMED, {"init_dbias", "init_hidden"}, 10.0, {}),
 ], ids=["never stops", "batch stops at first eos", "keeps eos", "max_len - 1 steps",
         "no tanh derivative", "transposed dW", "bias not summed"])
-def test_designed_mistakes_score_their_partial_marks(tmp_path, grade_id, source, fails, score):
+def test_designed_mistakes_score_their_partial_marks(tmp_path, grade_id, source, fails, score, hints):
     assert RUBRIC.max_points == 12.0
-    fx.assert_designed_score(submission(tmp_path, grade_id, source), RUBRIC, fails, score)
+    fx.assert_designed_score(submission(tmp_path, grade_id, source), RUBRIC, fails, score, hints)
 
 
 def test_the_points_add_up_per_part():
@@ -118,18 +117,6 @@ def test_the_points_add_up_per_part():
     assert sum(points[i] for i in PART1) == 6
     assert sum(points[i] for i in PART2) == 6
     assert {t.id for t in RUBRIC.tests if t.hidden} == {"decode_hidden", "init_hidden"}
-
-
-def test_hints_name_the_mistake(tmp_path):
-    hints = {r.test.id: r.hint for r in graded(submission(tmp_path, "greedy_decode", KEEPS_EOS)).results}
-    assert "holds eos" in hints["decode_one"]
-    hints = {r.test.id: r.hint for r in graded(submission(tmp_path, "greedy_decode", BATCH_STOPS)).results}
-    assert "stops after" in hints["decode_batch"]
-    hints = {r.test.id: r.hint for r in graded(submission(tmp_path, "greedy_decode", NEVER_STOPS)).results}
-    assert "holds eos" in hints["decode_one"]
-    hints = {r.test.id: r.hint
-             for r in graded(submission(tmp_path, "init_state_backward", TRANSPOSED)).results}
-    assert "(H, F) = (3, 5), got (5, 3)" in hints["init_dweight"]
 
 
 def test_the_decoding_tests_cover_every_ending():

@@ -40,6 +40,7 @@ from docutils import nodes
 from pybtex.plugin import register_plugin
 from pybtex.style.formatting.plain import Style as PlainStyle
 from pybtex.style.labels import BaseLabelStyle
+from sphinx_exercise.nodes import exercise_node
 from sphinxcontrib.bibtex.style.referencing import BracketStyle
 from sphinxcontrib.bibtex.style.referencing.author_year import AuthorYearReferenceStyle
 
@@ -94,8 +95,7 @@ def _unique_box_ids(app, doctree, docname):
 
 
 def _exercise_titles(app, doctree, docname):
-    from sphinx_exercise.nodes import exercise_node                # a box with :nonumber:
-    for box in doctree.findall(exercise_node):
+    for box in doctree.findall(exercise_node):                     # boxes with :nonumber:
         title = box.children[0]
         parts = title.children
         if (isinstance(title, nodes.title) and len(parts) >= 3

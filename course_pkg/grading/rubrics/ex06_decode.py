@@ -38,7 +38,8 @@ from numbers import Integral
 import numpy as np
 
 from course_pkg.grading.rubric import (Answer, Call, CheckFailed, Rubric, Test, compare_array,
-                                       describe_value, expect, failure_hint, items, own_output)
+                                       compare_gradients, describe_value, expect,
+                                       judge_beside_forward, own_output)
 from course_pkg.grading.wire import Ref
 
 DECODE, INIT_FORWARD, INIT_BACKWARD = "greedy_decode", "init_state_forward", "init_state_backward"
@@ -194,28 +195,23 @@ def judge_init_forward(calls, results):
 
 
 def judge_init_backward(calls, results, names):
-    """The named gradients (``dv`` or keys of ``grads``) equal the reference's."""
-    if results[0].error is not None:
-        raise CheckFailed(f"needs {INIT_FORWARD}, which failed: {failure_hint(results[0])}")
+    """The named gradients (``dv`` or keys of ``grads``) equal the reference's; when they do
+    not and the learner's forward is wrong too, the hint says to fix the forward first."""
+    judge_beside_forward(check_init_gradients, judge_init_forward, INIT_FORWARD, "it", calls, results,
+                         names)
+
+
+def check_init_gradients(calls, results, names):
+    """The named gradients of the learner's ``init_state_backward`` against the reference's."""
     v, weight, bias = calls[0].args
     dh0 = calls[1].args[0]
     dv, grads = own_output(results[1], 2)
     ref_dv, ref_grads = reference_init_backward(dh0, v, weight, bias)
-    try:
-        for name in names:
-            if name == "dv":
-                compare_array("dv", dv, ref_dv, SHAPES["dv"], TOL)
-                continue
-            expect(isinstance(grads, dict), f"expected grads to be a dict, got {describe_value(grads)}")
-            expect(name in grads, f"grads has no key {name!r} (its keys: {sorted(map(str, grads))})")
-            compare_array(f"grads[{name!r}]", grads[name], ref_grads[name], SHAPES[name], TOL)
-    except CheckFailed as err:
-        try:    # a wrong gradient may come from a wrong cache: say so rather than blame the backward
-            judge_init_forward(calls[:1], results[:1])
-        except CheckFailed:
-            raise CheckFailed(f"{err}; but {INIT_FORWARD} is wrong too, and its cache feeds this "
-                              "step: fix it first") from None
-        raise
+    if "dv" in names:                        # dv alone does not need grads to be a dict
+        compare_array("dv", dv, ref_dv, SHAPES["dv"], TOL)
+    keys = [name for name in names if name != "dv"]
+    if keys:
+        compare_gradients(grads, {}, ref_grads, keys, SHAPES, TOL)
 
 
 # --------------------------------------------------------------------------- tests

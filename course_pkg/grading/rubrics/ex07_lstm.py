@@ -36,8 +36,8 @@ import numpy as np
 
 from course_pkg.gradcheck import numerical_gradient
 from course_pkg.grading.rubric import (Answer, Call, CheckFailed, Rubric, Test, compare_array,
-                                       describe_value, expect, expect_inputs_unchanged,
-                                       judge_beside_forward, own_output)
+                                       compare_gradients, describe_value, expect,
+                                       expect_inputs_unchanged, judge_beside_forward, own_output)
 from course_pkg.grading.wire import Ref
 from course_pkg.lstm import LSTM
 from course_pkg.lstm import lstm_step_backward as reference_backward
@@ -92,28 +92,20 @@ def judge_forward_pure(calls, results):
 
 
 def _learner_grads(results):
-    """The learner's ``{name: gradient}`` for the state gradients and the keys of ``grads``."""
+    """The learner's state gradients by name, and their ``grads`` dict."""
     dx, dh_prev, dc_prev, grads = own_output(results[1], 4)
-    expect(isinstance(grads, dict), f"expected grads to be a dict, got {describe_value(grads)}")
-    return {**grads, "dx": dx, "dh_prev": dh_prev, "dc_prev": dc_prev}, grads
-
-
-def _label(name):
-    return name if name in STATE_GRADS else f"grads[{name!r}]"
+    return {"dx": dx, "dh_prev": dh_prev, "dc_prev": dc_prev}, grads
 
 
 def check_gradients(calls, results, names):
     """The named gradients of the learner's backward against the reference backward's."""
     x, h_prev, c_prev, params = calls[0].args
     dh_next, dc_next = calls[1].args[:2]
-    got, grads = _learner_grads(results)
+    returned_arrays, grads = _learner_grads(results)
     ref_dx, ref_dh, ref_dc, ref_grads = reference_backward(
         dh_next, dc_next, reference_forward(x, h_prev, c_prev, params)[2])
     want = {**ref_grads, "dx": ref_dx, "dh_prev": ref_dh, "dc_prev": ref_dc}
-    for name in names:
-        if name not in STATE_GRADS:
-            expect(name in grads, f"grads has no key {name!r} (its keys: {sorted(map(str, grads))})")
-        compare_array(_label(name), got[name], want[name], SHAPES[name], BACKWARD_TOL)
+    compare_gradients(grads, returned_arrays, want, names, SHAPES, BACKWARD_TOL)
 
 
 def numerical_gradients(x, h_prev, c_prev, params, dh_next, dc_next):
@@ -135,13 +127,12 @@ def check_numerical(calls, results):
     """All seven gradients of the learner's backward against centred differences."""
     x, h_prev, c_prev, params = calls[0].args
     dh_next, dc_next = calls[1].args[:2]
-    got, grads = _learner_grads(results)
+    returned_arrays, grads = _learner_grads(results)
     want = numerical_gradients(x, h_prev, c_prev, params, dh_next, dc_next)
-    for name in STATE_GRADS + PARAM_KEYS:
-        if name not in STATE_GRADS:
-            expect(name in grads, f"grads has no key {name!r} (its keys: {sorted(map(str, grads))})")
-        compare_array(f"{_label(name)} against centred differences", got[name], want[name],
-                      SHAPES[name], NUMERICAL_TOL)
+    try:
+        compare_gradients(grads, returned_arrays, want, STATE_GRADS + PARAM_KEYS, SHAPES, NUMERICAL_TOL)
+    except CheckFailed as err:
+        raise CheckFailed(f"against centred differences: {err}") from None
 
 
 def judge_backward(calls, results, names):
