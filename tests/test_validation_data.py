@@ -202,7 +202,7 @@ def series_cases():
 
 
 def text_cases():
-    from course_pkg.data import dates, digits, ner, sentiment, text
+    from course_pkg.data import dates, digits, ner, poetry, sentiment, text
     rows = [
         (text.load_names, ValueError, r"Expected kind in \[.*\], got 'nick'", lambda: text.load_names("nick")),
         (text.load_names, TypeError, r"Expected kind in \[.*\], got list", lambda: text.load_names(["first"])),
@@ -235,6 +235,17 @@ def text_cases():
         (digits.digits_captions, ValueError, r"Expected level in \['char', 'word'\], got 'pixel'",
          lambda: digits.digits_captions("pixel")),
         (digits.digits_rows, ValueError, "Expected every fraction > 0", lambda: digits.digits_rows((0.9, 0.1, 0.0))),
+        (poetry.couplets_dataset, ValueError, r"Expected line length in \[5, 7\], got 6",
+         lambda: poetry.couplets_dataset(6)),
+        (poetry.couplets_dataset, TypeError, "Expected line_lengths to be 5, 7 or a tuple of them, got '5'",
+         lambda: poetry.couplets_dataset("5")),
+        (poetry.couplets_dataset, ValueError, "Expected max_poems >= 1, got 0",
+         lambda: poetry.couplets_dataset(max_poems=0)),
+        (poetry.couplets_dataset, ValueError, "Expected every fraction > 0",
+         lambda: poetry.couplets_dataset(fractions=(1.0, 0.0, 0.0))),
+        (poetry.poems_dataset, TypeError, "Expected punctuation to be a bool, got int",
+         lambda: poetry.poems_dataset(punctuation=1)),
+        (poetry.poems_dataset, ValueError, "Expected seed >= 0", lambda: poetry.poems_dataset(seed=-1)),
     ]
     return [bad(*row) for row in rows]
 

@@ -144,6 +144,7 @@ UNCHECKED = {
     "course_pkg.heads.final_features_backward": "a step of SequenceClassifier/Seq2Seq backward",
     "course_pkg.heads.initial_state": "a step of SequenceGenerator/Seq2Seq forward, on states they made",
     "course_pkg.heads.initial_state_backward": "a step of SequenceGenerator/Seq2Seq backward",
+    "course_pkg.data.poetry.load_poetry": "takes no arguments",
     "course_pkg.data.series.ForecastData.inverse_y": "the inverse of the Scaler, whose methods are in the battery",
 }
 

@@ -14,18 +14,21 @@ Modules (each docstring names its source and licence):
 - :mod:`~course_pkg.data.ner` — Faker-filled sentences with BIO tags.
 - :mod:`~course_pkg.data.dates` — human-written dates -> ISO, a seq2seq task.
 - :mod:`~course_pkg.data.digits` — scikit-learn digits: captions (1 vs N), rows (N vs 1).
+- :mod:`~course_pkg.data.poetry` — Tang couplets (N vs N) and quatrains, a committed extract
+  of the MIT-licensed chinese-poetry corpus (:mod:`~course_pkg.data.build_poetry` made it).
 - :mod:`~course_pkg.data.batching` — padding, masks, splits, batch iterators, DataLoaders.
 
 :func:`load` reaches every data set by name; the optional packages (pandas, statsmodels,
 vega_datasets, names, Faker, scikit-learn, torch) are imported only by the loaders that
 need them.
 """
-from . import batching, dates, digits, ner, sentiment, series, synthetic, text, vocab
+from . import batching, dates, digits, ner, poetry, sentiment, series, synthetic, text, vocab
 from .. import _validate as V
 from .batching import batch_iterator, bucket_batches, lengths_to_mask, pad_sequences, split_indices, to_dataloader
 from .dates import dates_dataset, format_date, parse_date
 from .digits import digits_captions, digits_rows, load_digit_images
 from .ner import bio_spans, ner_dataset
+from .poetry import couplets_dataset, load_poetry, poems_dataset
 from .sentiment import sentiment_dataset
 from .series import ForecastData, Scaler, clean_series, load_series, make_forecasting_data, make_windows
 from .synthetic import adding_problem, copy_task, delayed_recall, noisy_sines, sine_series
@@ -47,6 +50,8 @@ DATASETS = {
     "dates": dates_dataset,
     "digits_captions": digits_captions,
     "digits_rows": digits_rows,
+    "couplets": couplets_dataset,
+    "poems": poems_dataset,
 }
 
 
@@ -56,7 +61,7 @@ def load(name, *args, **kwargs):
     Args:
         name: one of ``DATASETS``: ``adding``, ``copy``, ``delayed_recall``, ``sines``,
             ``sunspots``, ``co2``, ``seattle_weather``, ``stocks``, ``names``, ``sentiment``,
-            ``ner``, ``dates``, ``digits_captions``, ``digits_rows``.
+            ``ner``, ``dates``, ``digits_captions``, ``digits_rows``, ``couplets``, ``poems``.
         *args, **kwargs: passed to the loader (e.g. ``load("adding", 1000, T=100)``).
 
     Returns:
@@ -76,6 +81,7 @@ __all__ = ["DATASETS", "load", "Vocab", "IGNORE_INDEX",
            "load_names", "names_dataset", "sentiment_dataset", "ner_dataset", "bio_spans",
            "dates_dataset", "format_date", "parse_date",
            "digits_captions", "digits_rows", "load_digit_images",
+           "couplets_dataset", "poems_dataset", "load_poetry",
            "pad_sequences", "lengths_to_mask", "split_indices", "batch_iterator", "bucket_batches",
            "to_dataloader",
-           "batching", "dates", "digits", "ner", "sentiment", "series", "synthetic", "text", "vocab"]
+           "batching", "dates", "digits", "ner", "poetry", "sentiment", "series", "synthetic", "text", "vocab"]
