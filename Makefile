@@ -56,7 +56,7 @@ KERNELS ?= Haswell SkylakeX Prescott
 SEEDS ?= 0
 test-kernels: $(STAMP)
 	bash tests/blas_kernels.sh $(PY) "$(SEEDS)" "$(KERNELS)" -- -q -n $(JOBS_TEST) --dist loadfile \
-		tests/test_learning.py notebooks solutions exercises $(NBVAL)
+		$(wildcard tests/test_learning*.py) notebooks solutions exercises $(NBVAL)
 
 # Options go in BENCH_ARGS, e.g. make bench BENCH_ARGS="--threads 1 --plot perf.png"
 # or BENCH_ARGS="--device cuda" on a machine with a GPU (python -m course_pkg.bench --help).
