@@ -228,9 +228,12 @@ class Seq2Seq(ModuleBase):
     def beam_search(self, src, src_lengths, bos, eos, max_len, beam_size=4, length_penalty=1.0):
         """Beam-search decoding (束搜索), one source sequence at a time.
 
-        Keeps the ``beam_size`` best prefixes by total log-probability; a hypothesis ends
-        at ``eos`` or ``max_len``, and the finished one with the best
-        ``log p / length ** length_penalty`` wins (``length_penalty=0`` compares raw sums).
+        Keeps the ``beam_size`` best prefixes by total log-probability, taken over every
+        beam's continuations; a hypothesis that writes ``eos`` is set aside as finished. The
+        search stops when ``beam_size`` hypotheses have finished, none is left alive, or
+        after ``max_len`` steps; then the one with the best ``log p / length ** length_penalty``
+        wins (``length_penalty=0`` compares raw sums) among the finished ones and, only if
+        the search ran ``max_len`` steps, those still alive (cut at ``max_len`` without ``eos``).
 
         Returns:
             A list of ``N`` token lists (without ``bos``; with ``eos`` if it was produced).
@@ -260,7 +263,7 @@ class Seq2Seq(ModuleBase):
     def _beam_one(self, src, src_lengths, bos, eos, max_len, K, alpha):
         enc_out, c, mask, state = self.encode(src, src_lengths)         # a batch of one
         beams, finished = [([], 0.0)], []                               # (tokens, log p)
-        for _ in range(max_len):
+        for step in range(1, max_len + 1):
             enc = tuple(_take(a, [0] * len(beams), axis=0) for a in (enc_out, c, mask))
             tokens = np.array([b[0][-1] if b[0] else bos for b in beams])
             logp, new_state, _ = self._step(tokens, state, *enc)
@@ -279,7 +282,10 @@ class Seq2Seq(ModuleBase):
                 break
             state = tuple(_take(a, parents, axis=1) for a in new_state) if isinstance(new_state, tuple) \
                 else _take(new_state, parents, axis=1)
-        return max(finished + beams, key=lambda h: h[1] / (len(h[0]) ** alpha))[0]
+        # A hypothesis still alive competes only if it ran to max_len: one cut short by the
+        # K-th finished hypothesis is a prefix, and a prefix scores higher than any ending.
+        pool = finished + (beams if step == max_len else [])
+        return max(pool, key=lambda h: h[1] / (len(h[0]) ** alpha))[0]
 
 
 def _check_tokens(name, ids, vocab_size):

