@@ -11,6 +11,8 @@ JSON as a dict); a chapter passes when no rule finds a problem. The rules:
   (``mystnb.figure.caption``, rendered by MyST-NB) and hides its drawing code (``remove-input``);
 - code and output lines of at most 80 characters;
 - no error or traceback in a stored output, unless the cell is tagged ``raises-exception``;
+- nbval markers (``# NBVAL_IGNORE_OUTPUT``) alone on their line, as nbval needs them
+  (also checked in the solution and exercise notebooks);
 - the chapter is in ``_toc.yml``.
 
 The tests at the bottom show that every rule catches what it is meant to catch.
@@ -164,6 +166,23 @@ def rule_no_unexpected_errors(nb):
     return problems
 
 
+NBVAL_MARKERS = {"NBVAL_IGNORE_OUTPUT", "NBVAL_CHECK_OUTPUT", "NBVAL_RAISES_EXCEPTION", "NBVAL_SKIP"}
+
+
+def rule_nbval_markers(nb):
+    """nbval obeys a marker only when the comment is the marker alone: ``# NBVAL_IGNORE_OUTPUT
+    (trained numbers)`` is silently compared in full, so it is reported."""
+    problems = []
+    for i, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] != "code":
+            continue
+        for line in text(cell).splitlines():
+            comment = line.strip().lstrip("#").strip()
+            if line.strip().startswith("#") and comment.startswith("NBVAL") and comment not in NBVAL_MARKERS:
+                problems.append(f"cell {i}: Expected an nbval marker alone on its line, got {line.strip()!r}")
+    return problems
+
+
 def rule_in_toc(nb, name):
     toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")
     if re.search(rf"notebooks/{re.escape(name)}(\.ipynb)?\s*$", toc, re.MULTILINE):
@@ -172,7 +191,7 @@ def rule_in_toc(nb, name):
 
 
 RULES = [rule_title_and_objectives, rule_summary_and_key_terms, rule_exercise_link, rule_citation,
-         rule_figures, rule_line_length, rule_no_unexpected_errors]
+         rule_figures, rule_line_length, rule_no_unexpected_errors, rule_nbval_markers]
 
 
 def problems(nb):
@@ -184,6 +203,12 @@ def test_chapter_meets_the_standard(path):
     nb = json.loads(path.read_text(encoding="utf-8"))
     found = problems(nb) + rule_in_toc(nb, path.stem)
     assert not found, f"{path.name}:\n  " + "\n  ".join(found)
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "solutions").glob("*.ipynb")) + sorted((ROOT / "exercises").glob("*.ipynb")),
+                         ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_exercise_notebooks_write_nbval_markers_alone(path):
+    assert rule_nbval_markers(json.loads(path.read_text(encoding="utf-8"))) == []
 
 
 def test_there_are_chapters():
@@ -238,6 +263,7 @@ def test_a_chapter_that_meets_the_standard_passes():
                                        "traceback": []}), "no error output, got ValueError"),
     (lambda c: c[1]["outputs"].append({"output_type": "stream", "name": "stderr",
                                        "text": "Traceback (most recent call last):\n"}), "traceback"),
+    (lambda c: c[1].__setitem__("source", "# NBVAL_IGNORE_OUTPUT (trained)\nprint(1)"), "nbval marker alone"),
 ])
 def test_each_rule_catches_its_problem(edit, fragment):
     found = broken(edit)
