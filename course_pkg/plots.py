@@ -270,6 +270,113 @@ def draw_rolled(ax=None, title=None):
     return fig
 
 
+_CONTEXT_FILL, _CONTEXT_EDGE = "#f3e0ec", COLORS["weight"]     # the context vector c
+_ENC_DEC_CONTEXTS = ("init", "every_step")
+
+
+def draw_encoder_decoder(src_tokens, tgt_tokens, context="init", ax=None, title=None):
+    r"""Draw an encoder-decoder (编码器-解码器, N vs M) unrolled over time, with its context vector.
+
+    The encoder (left) reads the source tokens :math:`x_1, \dots, x_S` into states
+    :math:`h_1, \dots, h_S` from a given :math:`h_0`; its final state is the context
+    vector :math:`c` (box gid ``"context"``). The decoder (right) runs :math:`T` =
+    ``len(tgt_tokens) + 1`` steps: step :math:`t` reads the previous output token
+    (``<bos>`` first) and writes :math:`s_t`, from which the output layer gives the next
+    token; the last output is ``<eos>``. Two ways to hand :math:`c` over, as in
+    :class:`~course_pkg.seq2seq.Seq2Seq`:
+
+    - ``context="init"``: :math:`c` sets the decoder's initial state,
+      :math:`s_0 = \tanh(W_b c + b_b)` (the arrow labelled :math:`W_b`);
+    - ``context="every_step"``: :math:`s_0` is given (zeros, dashed) and a copy of
+      :math:`c` joins the input of every decoder step.
+
+    Args:
+        src_tokens: the source, a list or tuple of ``str`` (one per encoder step).
+        tgt_tokens: the target without specials, a list or tuple of ``str``; the diagram
+            adds ``<bos>`` to the decoder's inputs and ``<eos>`` to its outputs.
+        context: ``"init"`` or ``"every_step"``.
+        ax: a matplotlib ``Axes`` to draw on; ``None`` creates a new figure sized to fit
+            (about 1.2 inches per step).
+        title: optional axes title (English/math only).
+
+    Returns:
+        matplotlib.figure.Figure: the figure drawn on. Boxes carry gids ``"hidden"``
+        (:math:`h_s` and :math:`s_t`), ``"initial"`` (:math:`h_0`, :math:`s_0`), ``"input"``,
+        ``"output"`` and ``"context"`` (:math:`c`, and its copies with ``"every_step"``).
+
+    Raises:
+        ValueError: if a token list is empty, or ``context`` is not ``"init"`` or
+            ``"every_step"``.
+        TypeError: if a token list is not a list/tuple of ``str``, ``context`` is not a
+            str, ``ax`` is not an ``Axes`` or ``title`` is neither ``None`` nor a ``str``.
+    """
+    src = _check_tokens(src_tokens, "src_tokens")
+    tgt = _check_tokens(tgt_tokens, "tgt_tokens")
+    V.check_choice("context", context, _ENC_DEC_CONTEXTS)
+    _check_title(title)
+    S, T = len(src), len(tgt) + 1
+    every = context == "every_step"
+    x_c = (S + 1) * _STEP                        # the context vector
+    x_s0 = x_c + _STEP                           # the decoder's initial state
+    right = x_s0 + T * _STEP + (0.85 if every else 0.7)
+    bottom = _Y_IN - 0.6
+    fig, ax = _new_axes(ax, (-0.55, right), (bottom, _Y_OUT + 0.55), title)
+    _note(ax, ((S + 1) * _STEP / 2, _Y_OUT + 0.3), "encoder: reads the source")
+    _note(ax, (x_s0 + (T + 1) * _STEP / 2, _Y_OUT + 0.45), "decoder: writes the target")
+
+    def step(xy, label, token, token_label, prev_right, dx=0.0, width=1.2):
+        # dx, width: the token box moved left and narrowed to make room for a copy of c
+        _box(ax, xy, label, gid="hidden", fill=COLORS["hidden"], edge=COLORS["hidden_edge"])
+        _arrow(ax, (prev_right, xy[1]), (xy[0] - _BOX_W / 2, xy[1]))
+        _box(ax, (xy[0] + dx, _Y_IN), _escape(token), gid="input", fill=COLORS["input"],
+             edge=COLORS["input_edge"], width=width, height=0.42, fontsize=10)
+        if token_label:
+            text = ax.text(xy[0], _Y_IN - 0.34, token_label, ha="center", va="top", fontsize=10)
+            text.set_gid("input")
+        _arrow(ax, (xy[0] + dx, _Y_IN + 0.21), (xy[0] + dx / 2, xy[1] - _BOX_H / 2))
+        return xy[0] + _BOX_W / 2
+
+    # encoder
+    _box(ax, (0.0, _Y_H), "$h_0$", gid="initial", fill=COLORS["initial"], edge="#777777",
+         width=0.7, dashed=True)
+    _note(ax, (0.0, _Y_H - _BOX_H / 2 - 0.08), "given", va="top")
+    prev = 0.35
+    for s, token in enumerate(src, start=1):
+        prev = step((s * _STEP, _Y_H), f"$h_{{{s}}}$", token, f"$x_{{{s}}}$", prev)
+    # the context vector c: the encoder's final state
+    _box(ax, (x_c, _Y_H), "$c$", gid="context", fill=_CONTEXT_FILL, edge=_CONTEXT_EDGE, width=0.7)
+    _arrow(ax, (prev, _Y_H), (x_c - 0.35, _Y_H))
+    where = "\nto every step" if every else ""
+    _note(ax, (x_c, _Y_H - _BOX_H / 2 - 0.08), f"context\n$c = h_{{{S}}}${where}", va="top")
+    # decoder: initial state s_0
+    _box(ax, (x_s0, _Y_H), "$s_0$", gid="initial", fill=COLORS["initial"], edge="#777777",
+         width=0.7, dashed=every)
+    if every:
+        _note(ax, (x_s0, _Y_H - _BOX_H / 2 - 0.08), "given", va="top")
+    else:
+        _arrow(ax, (x_c + 0.35, _Y_H), (x_s0 - 0.35, _Y_H))
+        _weight(ax, (x_c + _STEP / 2, _Y_H + 0.08), "$W_b$", va="bottom")
+    prev = x_s0 + 0.35
+    inputs, outputs = ["<bos>"] + tgt, tgt + ["<eos>"]
+    for t in range(1, T + 1):
+        cx = x_s0 + t * _STEP
+        prev = step((cx, _Y_H), f"$s_{{{t}}}$", inputs[t - 1], None, prev,
+                    *((-0.28, 0.9) if every else ()))
+        _box(ax, (cx, _Y_OUT), _escape(outputs[t - 1]), gid="output", fill=COLORS["output"],
+             edge=COLORS["output_edge"], width=1.2, height=0.42, fontsize=10)
+        _arrow(ax, (cx, _Y_H + _BOX_H / 2), (cx, _Y_OUT - 0.21))
+        if every:                                # [emb(y_{t-1}); c]: c beside the token
+            _box(ax, (cx + 0.52, _Y_IN), "$c$", gid="context", fill=_CONTEXT_FILL,
+                 edge=_CONTEXT_EDGE, width=0.45, height=0.42, fontsize=10)
+            _arrow(ax, (cx + 0.52, _Y_IN + 0.21), (cx + 0.26, _Y_H - _BOX_H / 2))
+    _note(ax, (x_s0 - 0.5, _Y_IN), "previous\ntoken", ha="right")
+    _note(ax, (x_s0 - 0.5, _Y_OUT), "output\nlayer", ha="right")
+    return fig
+
+
+__all__ += ["draw_encoder_decoder"]
+
+
 # -- charts: training, states, gradients, attention, forecasts ------------------------------------
 __all__ += ["learning_curves", "hidden_state_heatmap", "gradient_norm_vs_lag", "activations",
             "attention_heatmap", "forecast", "confusion_matrix"]

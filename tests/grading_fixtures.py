@@ -103,6 +103,19 @@ def solution():
     return nbformat.read(SOLUTION, as_version=4)
 
 
+def solution_cell(solution_path, grade_id):
+    """The source of the graded cell ``grade_id`` of a solution notebook."""
+    nb = nbformat.read(solution_path, as_version=4)
+    return next(c.source for c in nb.cells if c.get("metadata", {}).get("course", {}).get("grade_id") == grade_id)
+
+
+def variant(solution_path, grade_id, old, new):
+    """The solution's graded cell ``grade_id`` with ``old`` replaced (once) by ``new``."""
+    source = solution_cell(solution_path, grade_id)
+    assert source.count(old) == 1, f"{old!r} is not once in {grade_id}: the solution changed"
+    return source.replace(old, new)
+
+
 def with_graded_cell(tmp_path, solution_path, grade_id, source):
     """Write ``solution_path`` with its graded cell ``grade_id`` replaced by ``source``; its path."""
     nb = nbformat.read(solution_path, as_version=4)

@@ -329,3 +329,56 @@ def test_charts_draw_on_given_axes_and_check_arguments():
         plots.hidden_state_heatmap(np.zeros((2, 2)), title=1)
     with pytest.raises(TypeError, match=r"Expected labels\[1\] to be a str"):
         plots.confusion_matrix(np.eye(2), ["a", 2])
+
+
+# -- the encoder-decoder diagram (chapter 10) ------------------------------------------------------
+@pytest.mark.parametrize("S, T", [(1, 1), (3, 3), (5, 2)])
+@pytest.mark.parametrize("context", ["init", "every_step"])
+def test_draw_encoder_decoder_has_encoder_context_and_decoder_steps(S, T, context):
+    src, tgt = [f"a{s}" for s in range(S)], [f"b{t}" for t in range(T)]
+    fig = plots.draw_encoder_decoder(src, tgt, context=context)
+    assert isinstance(fig, Figure) and plt.get_fignums() == [fig.number]
+    ax = fig.axes[0]
+    every = context == "every_step"
+    # h_1..h_S, then s_1..s_{T+1}: the decoder runs one step more, to write <eos>
+    assert texts(ax, "hidden") == ([f"$h_{{{s}}}$" for s in range(1, S + 1)]
+                                   + [f"$s_{{{t}}}$" for t in range(1, T + 2)])
+    assert texts(ax, "initial") == ["$h_0$", "$s_0$"]
+    assert [b.get_linestyle() for b in boxes(ax, "initial")] == ["--", "--" if every else "-"]
+    # the decoder reads <bos> and the target, and writes the target and <eos>
+    inputs = [t for t in texts(ax, "input") if not t.startswith("$x")]
+    assert inputs == src + ["<bos>"] + tgt
+    assert texts(ax, "output") == tgt + ["<eos>"]
+    # one context vector c; with "every_step" a copy of it at every decoder step
+    assert texts(ax, "context") == ["$c$"] * (1 + (T + 1 if every else 0))
+    assert texts(ax, "weight") == ([] if every else ["$W_b$"])
+    fig.canvas.draw()
+
+
+def test_draw_encoder_decoder_on_given_axes_with_title():
+    fig, (a, b) = plt.subplots(1, 2)
+    assert plots.draw_encoder_decoder(["x"], ["y"], ax=b, title="N vs M") is fig
+    assert b.get_title() == "N vs M" and len(a.patches) == 0
+    assert plt.get_fignums() == [fig.number]
+
+
+def test_draw_encoder_decoder_text_is_ascii_and_escaped():
+    fig = plots.draw_encoder_decoder(["$5", "Mar"], ["2024"], context="every_step")
+    assert r"\$5" in texts(fig.axes[0], "input")
+    assert all(t.get_text().isascii() for t in fig.axes[0].texts)
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(src_tokens=[], tgt_tokens=["y"]), ValueError, "Expected at least one token in src_tokens"),
+    (dict(src_tokens=["x"], tgt_tokens=()), ValueError, "Expected at least one token in tgt_tokens"),
+    (dict(src_tokens="x y", tgt_tokens=["y"]), TypeError, "Expected src_tokens"),
+    (dict(src_tokens=["x"], tgt_tokens=["y", 2]), TypeError, r"Expected tgt_tokens\[1\]"),
+    (dict(src_tokens=["x"], tgt_tokens=["y"], context="every"), ValueError, "Expected context in"),
+    (dict(src_tokens=["x"], tgt_tokens=["y"], context=None), TypeError, "Expected context in"),
+    (dict(src_tokens=["x"], tgt_tokens=["y"], ax="left"), TypeError, "Expected ax"),
+    (dict(src_tokens=["x"], tgt_tokens=["y"], title=3), TypeError, "Expected title"),
+])
+def test_draw_encoder_decoder_rejects_bad_arguments(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        plots.draw_encoder_decoder(**kwargs)
+    assert plt.get_fignums() == []

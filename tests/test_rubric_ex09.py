@@ -7,6 +7,7 @@ mistake breaks, and say why in the hint. (Full marks for the solution and zero f
 exercise are checked for every exercise in ``test_grading.py``.) Each grading starts one
 child Python; the NER submissions train four small taggers (about 2 s).
 """
+from functools import partial
 from pathlib import Path
 
 import nbformat
@@ -27,16 +28,8 @@ PART2 = {"shapes_one", "shapes_batch_first", "shapes_bidirectional", "params_one
 PART3 = {"ner_bigru", "ner_gru", "ner_margin", "ner_bigru_seed1"}
 
 
-def solution_cell(grade_id):
-    nb = nbformat.read(SOLUTION, as_version=4)
-    return next(c.source for c in nb.cells if c.get("metadata", {}).get("course", {}).get("grade_id") == grade_id)
-
-
-def variant(grade_id, old, new):
-    """The solution's graded cell ``grade_id`` with ``old`` replaced (once) by ``new``."""
-    source = solution_cell(grade_id)
-    assert source.count(old) == 1, f"{old!r} is not once in {grade_id}: the solution changed"
-    return source.replace(old, new)
+solution_cell = partial(fx.solution_cell, SOLUTION)
+variant = partial(fx.variant, SOLUTION)
 
 
 WHOLE_FLIP = variant("reverse_direction", '''    for b in range(N):

@@ -296,6 +296,28 @@ def expect_inputs_unchanged(function, names, call, result):
                    f"expected {label} unchanged by {function}, got it modified")
 
 
+def returned_state_dict(state, where, keys=(), model="the model"):
+    """A learner's returned ``model.state_dict()`` as a plain dict, or :class:`CheckFailed`.
+
+    Args:
+        state: the decoded value (an ``OrderedDict`` or a tensor arrives as an opaque stand-in).
+        where: what returned it, for the hint (``"train_ner_tagger"``, ``"state_dict"``).
+        keys: names that must hold NumPy arrays, e.g. ``("rnn.weight_ih_l0",)``.
+        model: what the state_dict should be of, for the hint on a missing key.
+    """
+    expect(not (isinstance(state, wire.Opaque) and state.type_name == "OrderedDict"),
+           f"{where} is an OrderedDict, which does not travel to the grader: return dict(model.state_dict())")
+    expect(isinstance(state, dict), f"expected {where} to be model.state_dict() as a dict of arrays, "
+                                    f"got {describe_value(state)}")
+    tensors = sorted(k for k, v in state.items() if isinstance(v, wire.Opaque))
+    expect(not tensors, f"state_dict[{tensors[0] if tensors else ''!r}] is not a NumPy array: return "
+                        "{k: v.detach().numpy() for k, v in model.state_dict().items()} from torch")
+    for key in keys:
+        expect(key in state and isinstance(state[key], np.ndarray),
+               f"expected the state_dict of {model}: no array {key!r}")
+    return state
+
+
 def describe_value(value):
     """A learner-facing name for a decoded value's type: ``"a tuple"``, ``"a Tensor"``, ..."""
     if isinstance(value, wire.Opaque):

@@ -47,8 +47,7 @@ import numpy as np
 from course_pkg.baselines import MajorityTagger
 from course_pkg.data.ner import ner_dataset
 from course_pkg.grading.rubric import (Answer, Call, CheckFailed, Rubric, Test, compare_array,
-                                       describe_value, expect, own_output)
-from course_pkg.grading.wire import Opaque
+                                       describe_value, expect, own_output, returned_state_dict)
 from course_pkg.gru import GRU
 from course_pkg.heads import SequenceTagger
 from course_pkg.metrics import entity_f1
@@ -158,18 +157,13 @@ def judge_shapes(calls, results, parts):
             expect(got == want[part], f"{where}: expected {part} of shape {want[part]}, got {got}")
 
 
+STATE_KEYS = ("embed.weight", "rnn.weight_ih_l0", "rnn.weight_hh_l0", "head.weight")
+
+
 def _tagger_f1(calls, result, bidirectional):
     """Entity F1 on the held-out sentences of the weights the learner's function returned."""
-    state = own_output(result)
-    expect(not (isinstance(state, Opaque) and state.type_name == "OrderedDict"),
-           f"{TRAIN} returned an OrderedDict, which does not travel to the grader: return "
-           "dict(model.state_dict())")
-    expect(isinstance(state, dict), f"expected {TRAIN} to return model.state_dict() (a dict of "
-                                    f"arrays), got {describe_value(state)}")
-    for key in ("embed.weight", "rnn.weight_ih_l0", "rnn.weight_hh_l0", "head.weight"):
-        expect(key in state and isinstance(state[key], np.ndarray),
-               f"expected the state_dict of a SequenceTagger with a GRU and an embedding: "
-               f"no array {key!r}")
+    state = returned_state_dict(own_output(result), f"what {TRAIN} returned", STATE_KEYS,
+                                "a SequenceTagger with a GRU and an embedding")
     reverse = "rnn.weight_ih_l0_reverse" in state
     expect(reverse == bidirectional,
            f"called with bidirectional={bidirectional}, got a model "
