@@ -107,7 +107,51 @@ def baseline_cases():
     return [bad(*row) for row in rows]
 
 
-CASES = metric_cases() + gradcheck_cases() + baseline_cases()
+def ngram_cases():
+    X, Y = np.array([[2, 4, 5]]), np.array([[4, 5, 3]])
+    fitted = BL.NGramLM(2, 6).fit(X, Y)
+    rows = [
+        (BL.NGramLM, ValueError, "Expected n >= 1, got 0", lambda: BL.NGramLM(0, 6)),
+        (BL.NGramLM, TypeError, "Expected n to be an int, got float", lambda: BL.NGramLM(2.0, 6)),
+        (BL.NGramLM, ValueError, "Expected num_classes >= 1, got 0", lambda: BL.NGramLM(2, 0)),
+        (BL.NGramLM, ValueError, "Expected k > 0, got 0", lambda: BL.NGramLM(2, 6, k=0)),
+        (BL.NGramLM, TypeError, "Expected k to be a", lambda: BL.NGramLM(2, 6, k="1")),
+        (BL.CounterpartLookup, ValueError, "Expected k > 0, got -1", lambda: BL.CounterpartLookup(6, k=-1)),
+        (BL.CounterpartLookup, TypeError, "Expected num_classes to be an int, got str",
+         lambda: BL.CounterpartLookup("6")),
+        (BL.NGramLM.fit, ValueError, r"Expected X and Y of the same shape, got \(1, 3\) and \(1, 2\)",
+         lambda: BL.NGramLM(2, 6).fit(X, Y[:, :2])),
+        (BL.NGramLM.fit, ValueError, r"Expected Y in \[0, 5\), got max 5", lambda: BL.NGramLM(2, 5).fit(X, Y)),
+        (BL.NGramLM.fit, ValueError, r"Expected X with 2 dimensions, got shape \(3,\)",
+         lambda: BL.NGramLM(2, 6).fit(X[0], Y)),
+        (BL.NGramLM.fit, TypeError, "Expected integer Y, got float64", lambda: BL.NGramLM(2, 6).fit(X, Y * 1.0)),
+        (BL.NGramLM.fit, ValueError, "Expected at least one target to count, got only ignore_index",
+         lambda: BL.NGramLM(2, 6).fit(X, np.full((1, 3), -100))),
+        (BL.NGramLM.fit, ValueError, "Expected Y in \\[0, num_classes\\) or ignore_index = -100, got -1",
+         lambda: BL.NGramLM(2, 6).fit(X, -Y // Y)),
+        (BL.NGramLM.fit, ValueError, "for 64-bit keys", lambda: BL.NGramLM(8, 6000).fit([[5999]], [[1]])),
+        (BL.NGramLM.log_prob, RuntimeError, r"Expected fit\(\) to be called before log_prob\(\)",
+         lambda: BL.NGramLM(2, 6).log_prob(X, Y)),
+        (BL.NGramLM.log_prob, ValueError, r"Expected Y in \[0, 6\), got max 9",
+         lambda: fitted.log_prob(X, Y + 4)),
+        (BL.NGramLM.log_prob, ValueError, r"Expected X in \[0, ...\), got min -1",
+         lambda: fitted.log_prob(X - 3, Y)),
+        (BL.NGramLM.bits_per_token, ValueError, "Expected at least one target to score",
+         lambda: fitted.bits_per_token(X, np.full((1, 3), -100))),
+        (BL.NGramLM.bits_per_token, TypeError, "Expected integer X, got str",
+         lambda: fitted.bits_per_token("abc", Y)),
+        (BL.NGramLM.predict, RuntimeError, r"Expected fit\(\) to be called before predict\(\)",
+         lambda: BL.NGramLM(2, 6).predict(X)),
+        (BL.NGramLM.predict, ValueError, r"Expected top in \[1, 2\], got 3",
+         lambda: fitted.predict(X, top=3, exclude=[0, 1, 2, 3])),
+        (BL.NGramLM.predict, ValueError, r"Expected exclude in \[0, 6\), got min 0 and max 9",
+         lambda: fitted.predict(X, exclude=[0, 9])),
+        (BL.NGramLM.predict, TypeError, "Expected top to be an int, got float", lambda: fitted.predict(X, top=1.0)),
+    ]
+    return [bad(*row) for row in rows]
+
+
+CASES = metric_cases() + gradcheck_cases() + baseline_cases() + ngram_cases()
 
 
 @pytest.mark.parametrize("case", CASES, ids=ids(CASES))
