@@ -35,6 +35,28 @@ def length_mask(lengths, N, T):
     return np.arange(T)[None, :] < lengths[:, None]                      # (N, T)
 
 
+# torch.nn arguments that course_pkg's modules do not take, with what they do in torch.nn
+# (the book's conventions appendix lists them). Their torch defaults are accepted.
+NOT_SUPPORTED = {
+    "proj_size": (0, "LSTM projections of h_t to proj_size features"),
+    "max_norm": (None, "renormalising embedding rows to max_norm"),
+    "norm_type": (2.0, "the norm of max_norm"),
+    "scale_grad_by_freq": (False, "scaling embedding gradients by word frequency"),
+    "sparse": (False, "sparse embedding gradients"),
+}
+
+
+def _check_unknown(cls_name, unknown):
+    """Accept torch.nn's defaults of :data:`NOT_SUPPORTED`; refuse anything else by name."""
+    for name, value in unknown.items():
+        if name not in NOT_SUPPORTED:
+            raise TypeError(f"{cls_name}() got an unexpected keyword argument {name!r}")
+        default, what = NOT_SUPPORTED[name]
+        if value != default or isinstance(value, bool) != isinstance(default, bool):
+            raise TypeError(f"Expected {name}={default!r} (torch.nn's default): course_pkg does not "
+                            f"support {what}, got {name}={value!r}")
+
+
 class ModuleBase:
     """Parameters and sub-modules in ordered dicts, torch.nn-style ``state_dict``, devices, modes.
 
@@ -47,7 +69,9 @@ class ModuleBase:
 
     Raises:
         TypeError: if ``backend`` is not a string, ``dtype`` not a float type, ``device``
-            not a device, or ``seed`` not an int.
+            not a device, or ``seed`` not an int; on a torch.nn argument the course does not
+            support (:data:`NOT_SUPPORTED`: ``proj_size``, the embedding's ``max_norm``, ...),
+            with what it would do; on any other unknown keyword.
         ValueError: on an unknown back-end or device, or a negative seed.
 
     Arrays passed to a module (inputs, states, gradients) must be of its back-end, dtype
@@ -62,7 +86,8 @@ class ModuleBase:
     gates: int
     n_states = 1   # 2 for the LSTM: (h, c)
 
-    def __init__(self, *, backend="numpy", device=None, dtype=None, seed=None):
+    def __init__(self, *, backend="numpy", device=None, dtype=None, seed=None, **unknown):
+        _check_unknown(type(self).__name__, unknown)
         self.backend = B.check_backend(backend)
         self.device = B.resolve_device(self.backend, device)
         self.dtype = B.dtype_name("float32" if dtype is None else dtype)

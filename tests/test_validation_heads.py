@@ -65,6 +65,9 @@ def embedding_cases(backend):
     rows = [
         (Embedding, ValueError, "Expected num_embeddings >= 1, got 0", lambda: Embedding(0, 2)),
         (Embedding, ValueError, "Expected embedding_dim >= 1, got 0", lambda: Embedding(5, 0)),
+        (Embedding, TypeError, r"Expected max_norm=None \(torch.nn's default\): course_pkg does not support",
+         lambda: Embedding(5, 2, max_norm=1.0)),
+        (Embedding, TypeError, "Expected sparse=False", lambda: Embedding(5, 2, sparse=True)),
         (Embedding, TypeError, "Expected num_embeddings to be an int, got float", lambda: Embedding(5.0, 2)),
         (Embedding, ValueError, r"Expected padding_idx in \[-5, 5\), got 10", lambda: Embedding(5, 2, padding_idx=10)),
         (Embedding, ValueError, r"Expected padding_idx in \[-5, 5\), got -6", lambda: Embedding(5, 2, padding_idx=-6)),

@@ -80,7 +80,9 @@ def constructor_cases(family):
         (ValueError, "Expected seed >= 0, got -1", lambda: cls(5, 6, seed=-1)),
         (TypeError, "Expected seed to be an int or None, got str", lambda: cls(5, 6, seed="abc")),
         (TypeError, "Expected seed to be an int or None, got float", lambda: cls(5, 6, seed=2.5)),
-        (TypeError, "unexpected keyword argument 'proj_size'", lambda: cls(5, 6, proj_size=2)),
+        (TypeError, r"Expected proj_size=0 \(torch.nn's default\): course_pkg does not support LSTM "
+                    r"projections of h_t to proj_size features, got proj_size=2", lambda: cls(5, 6, proj_size=2)),
+        (TypeError, "unexpected keyword argument 'projection'", lambda: cls(5, 6, projection=2)),
     ]
     if family == "RNN":
         rows += [(ValueError, r"Expected nonlinearity in \['tanh', 'relu'\], got 'sigmoid'",
@@ -368,3 +370,11 @@ def test_no_warning_for_stacked_dropout_or_none(recwarn):
     cp.LSTM(5, 6, num_layers=2, dropout=0.5)
     cp.LSTM(5, 6, dropout=0.0)
     assert not [w for w in recwarn if issubclass(w.category, UserWarning)]
+
+
+@pytest.mark.parametrize("make", [lambda: cp.LSTM(5, 6, proj_size=0),
+                                  lambda: cp.Embedding(5, 2, max_norm=None, norm_type=2, scale_grad_by_freq=False,
+                                                    sparse=False)], ids=["lstm", "embedding"])
+def test_torch_defaults_of_unsupported_arguments_are_accepted(make):
+    """Code written for torch.nn that spells out a default runs unchanged."""
+    make()
