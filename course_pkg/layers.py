@@ -70,7 +70,7 @@ class ModuleBase:
     Raises:
         TypeError: if ``backend`` is not a string, ``dtype`` not a float type, ``device``
             not a device, or ``seed`` not an int; on a torch.nn argument the course does not
-            support (:data:`NOT_SUPPORTED`: ``proj_size``, the embedding's ``max_norm``, ...),
+            support (``course_pkg.layers.NOT_SUPPORTED``: ``proj_size``, the embedding's ``max_norm``, ...),
             with what it would do; on any other unknown keyword.
         ValueError: on an unknown back-end or device, or a negative seed.
 
