@@ -34,9 +34,14 @@ help:
 
 setup: $(STAMP)
 
+# PyPI's Linux wheel of torch is the multi-GB CUDA build; PyTorch's CPU index serves the CPU
+# one. On Linux, when that index answers within 5 s, pip also looks there (course_pkg/_install.py);
+# where it cannot be reached the install goes on without it. TORCH_INDEX= turns it off.
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
+
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON_SYS) -m venv $(VENV)
-	$(PY) -m pip install -q -r requirements.txt
+	$(PY) -m pip install -q $$($(PY) course_pkg/_install.py "$(TORCH_INDEX)") -r requirements.txt
 	$(PY) -m pip install -q --no-deps -e .
 	@touch $@
 
