@@ -223,3 +223,20 @@ def test_the_lookup_reference_on_tiny_couplets():
     assert got.tolist() == [[9, 10, 11], [11, 9, 14]]          # 15 unseen: 9, the most frequent
     sets = ex11.acceptable(*ex11.real_couplets(5, 2000, 300, 3))
     assert any(len(s) > 1 for row in sets for s in row)           # real data have ties: any is accepted
+
+
+@pytest.mark.parametrize("n, k", [(1, 1.0), (2, 0.1), (3, 0.01)])
+def test_reference_bits_equal_the_course_ngram_model(n, k):
+    """The grader's reference (with its mistake variants) and ``baselines.NGramLM`` are two
+    codes of one model: on real quatrains they must give the same bits per character."""
+    from course_pkg.baselines import NGramLM
+    from course_pkg.data.batching import pad_sequences
+
+    train, test, K = ex11.real_texts(600, 100, seed=5)
+
+    def arrays(texts):
+        X, _ = pad_sequences([[ex11.BOS] + t for t in texts], pad_value=0, dtype=np.int64)
+        Y, _ = pad_sequences([t + [ex11.EOS] for t in texts], pad_value=-100, dtype=np.int64)
+        return X, Y
+    model = NGramLM(n, K, k).fit(*arrays(train))
+    assert model.bits_per_token(*arrays(test)) == pytest.approx(ex11.reference_bits(train, test, n, k, K), rel=1e-12)

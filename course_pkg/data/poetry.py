@@ -33,9 +33,9 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import _validate as V
-from .batching import split_indices
+from .batching import pad_sequences, split_indices
 from .text import CharLMSplit, lm_arrays
-from .vocab import Vocab
+from .vocab import IGNORE_INDEX, Vocab
 
 PATH = Path(__file__).with_name("poetry.json.gz")
 LENGTHS = (5, 7)
@@ -101,9 +101,6 @@ def _check_lengths(lengths):
 
 
 def _encode_pairs(first, second, vocab):
-    from .batching import pad_sequences
-    from .vocab import IGNORE_INDEX
-
     X, lengths = pad_sequences([vocab.encode(s) for s in first], pad_value=0, dtype=np.int64)
     Y, _ = pad_sequences([vocab.encode(s) for s in second], pad_value=IGNORE_INDEX, dtype=np.int64)
     return X, Y, lengths
