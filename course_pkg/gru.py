@@ -146,5 +146,6 @@ class GRU(RNNBase):
     """
 
     gates = 3
+    gate_order, keras_gate_order = "rzn", "zrn"            # Keras' z, r, h: update gate first
     core_forward = staticmethod(gru_core_forward)
     core_backward = staticmethod(gru_core_backward)

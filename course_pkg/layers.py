@@ -8,6 +8,7 @@ loads into a torch.nn module and back.
 """
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from collections import OrderedDict
@@ -345,14 +346,60 @@ class CellBase(ModuleBase):
 
 
 FROM_TORCH_KWARGS = ("backend", "device", "dtype", "seed", "explicit_backward")
+FROM_KERAS_KWARGS = FROM_TORCH_KWARGS + ("batch_first", "nonlinearity")
+KERAS_NAMES = ("kernel", "recurrent_kernel", "bias")
+
+
+def _check_kwargs(kwargs, allowed):
+    unknown = sorted(set(kwargs) - set(allowed))
+    if unknown:
+        raise TypeError(f"Expected keyword arguments among {list(allowed)}, got {unknown}")
+
+
+def _reorder_gates(array, order_from, order_to):
+    """``array`` whose last axis holds gate blocks in ``order_from`` (``"rzn"``), in ``order_to``."""
+    blocks = np.split(array, len(order_from), axis=-1)
+    return np.concatenate([blocks[order_from.index(g)] for g in order_to], axis=-1)
+
+
+def _check_keras_weights(weights, G, two_biases):
+    """``[kernel (D, G*H), recurrent_kernel (H, G*H), bias]`` checked: ``-> (arrays, D, H)``.
+
+    ``bias`` is ``(G*H,)``, or ``(2, G*H)`` with ``two_biases`` (Keras' GRU, ``reset_after=True``).
+    """
+    V.check_type("weights", weights, (list, tuple),
+                 "a list [kernel, recurrent_kernel, bias] (Keras' layer.get_weights())")
+    if len(weights) != 3:
+        hint = " (a Bidirectional layer: convert weights[:3] and weights[3:] apart)" if len(weights) == 6 else ""
+        raise ValueError(f"Expected weights of one Keras layer, [kernel, recurrent_kernel, bias] "
+                         f"(3 arrays, use_bias=True), got {len(weights)} arrays{hint}")
+    for name, w in zip(KERAS_NAMES, weights):
+        V.check_type(name, w, np.ndarray, "a numpy.ndarray (from layer.get_weights())")
+        if w.dtype.kind != "f":
+            raise TypeError(f"Expected {name} of a float dtype, got {w.dtype}")
+    kernel, recurrent_kernel, bias = weights
+    if kernel.ndim != 2 or kernel.shape[1] % G or not kernel.shape[1]:
+        raise ValueError(f"Expected kernel of shape (input_size, {G} * hidden_size), got {kernel.shape}")
+    D, H = kernel.shape[0], kernel.shape[1] // G
+    V.check_shape("recurrent_kernel", recurrent_kernel, (H, G * H))
+    if two_biases and bias.shape == (G * H,):
+        raise ValueError(f"Expected bias of shape (2, {G * H}) (Keras' GRU with reset_after=True), got "
+                         f"({G * H},): reset_after=False, the 2014 paper's reset before the product, "
+                         "is not torch's GRU")
+    V.check_shape("bias", bias, (2, G * H) if two_biases else (G * H,))
+    return (kernel, recurrent_kernel, bias), D, H
 
 
 class RNNBase(ModuleBase):
     """The multi-layer, bidirectional, batch-first driver behind ``RNN``, ``LSTM`` and ``GRU``.
 
     Subclasses set ``gates``, ``core_forward``, ``core_backward``, ``_core_opts`` (options
-    for the core, e.g. the nonlinearity) and ``_torch_nn_kwargs``.
+    for the core, e.g. the nonlinearity), ``_torch_nn_kwargs``, and for :meth:`from_keras`
+    ``gate_order`` (torch's gate blocks, ``"ifgo"``) and ``keras_gate_order`` (the same
+    gates, in torch's letters, in the order Keras stacks them).
     """
+
+    gate_order = keras_gate_order = None
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
                  dropout=0.0, bidirectional=False, explicit_backward=True, **kwargs):
@@ -435,9 +482,7 @@ class RNNBase(ModuleBase):
             ValueError: if the module has projections (``proj_size > 0``).
         """
         V.check_type("module", module, getattr(B.torch_module().nn, cls.__name__), f"a torch.nn.{cls.__name__}")
-        unknown = sorted(set(kwargs) - set(FROM_TORCH_KWARGS))
-        if unknown:
-            raise TypeError(f"Expected keyword arguments among {list(FROM_TORCH_KWARGS)}, got {unknown}")
+        _check_kwargs(kwargs, FROM_TORCH_KWARGS)
         config = {k: getattr(module, k) for k in ("input_size", "hidden_size", "num_layers", "bias",
                                                   "batch_first", "dropout", "bidirectional")}
         if hasattr(module, "nonlinearity"):
@@ -449,6 +494,95 @@ class RNNBase(ModuleBase):
         ours = cls(**config, **kwargs)
         ours.load_state_dict(module.state_dict())
         return ours.train(module.training)
+
+    # -- Keras interchange ------------------------------------------------------------------
+    @classmethod
+    def _keras_two_biases(cls):
+        """Keras keeps ``b_hh`` apart exactly where torch cannot fold it into ``b_ih``: the GRU."""
+        return not cls.core_forward.fold_bias_hh
+
+    @classmethod
+    def from_keras(cls, weights, **kwargs):
+        r"""Build a one-layer, one-direction model from a Keras layer's ``get_weights()``.
+
+        Keras' ``SimpleRNN``, ``LSTM`` and ``GRU`` (``use_bias=True``, default activations;
+        the GRU with ``reset_after=True``, its default) compute this class's recurrence
+        with the weights stored transposed, gate blocks as columns:
+
+        .. math::
+            W_{ih} = \mathtt{kernel}^\top, \quad W_{hh} = \mathtt{recurrent\_kernel}^\top, \quad
+            \mathbf{b}_{ih} = \mathtt{bias}, \quad \mathbf{b}_{hh} = \mathbf{0},
+
+        with the gate blocks (rows) then put in torch's order: no change for the RNN and the
+        LSTM (Keras' :math:`i, f, c, o` is torch's :math:`i, f, g, o`); Keras' :math:`z, r, h`
+        become torch's :math:`r, z, n` for the GRU. torch has two biases where Keras has one,
+        but only their sum enters the RNN's and the LSTM's step, so ``bias_hh`` is zero
+        (:meth:`to_keras_weights` gives the sum back). The GRU keeps two in both libraries:
+        Keras' ``bias`` is :math:`(2, 3H)`, :math:`\mathbf{b}_{ih} = \mathtt{bias}[0]` and
+        :math:`\mathbf{b}_{hh} = \mathtt{bias}[1]`.
+
+        Args:
+            weights: ``layer.get_weights()`` of one Keras layer of this family:
+                ``[kernel (D, G*H), recurrent_kernel (H, G*H), bias]``, NumPy arrays, with
+                ``bias`` ``(G*H,)`` (the GRU: ``(2, 3H)``).
+            **kwargs: ``batch_first`` (default ``True``: Keras' ``(N, T, D)`` layout),
+                ``nonlinearity`` (the RNN: ``"relu"`` for ``activation="relu"``), and
+                ``backend``, ``device``, ``dtype`` (default: the kernel's), ``seed``,
+                ``explicit_backward`` as for the constructor.
+
+        Returns:
+            A model with ``input_size = D``, ``hidden_size = H``, one layer and one direction,
+            holding copies of the weights.
+
+        Raises:
+            TypeError: if ``weights`` is not a list or tuple of NumPy float arrays, or on a
+                keyword argument not listed above.
+            ValueError: if ``weights`` does not hold three arrays (a stacked or
+                ``Bidirectional`` layer, ``use_bias=False``), a shape disagrees, or a GRU's
+                bias is ``(3H,)`` (``reset_after=False``, which is not torch's GRU).
+        """
+        _check_kwargs(kwargs, FROM_KERAS_KWARGS)
+        two = cls._keras_two_biases()
+        (kernel, recurrent_kernel, bias), D, H = _check_keras_weights(weights, cls.gates, two)
+        to_torch = functools.partial(_reorder_gates, order_from=cls.keras_gate_order, order_to=cls.gate_order)
+        bias = to_torch(bias)                                # (G*H,) or (2, G*H)
+        params = {"weight_ih_l0": to_torch(kernel).T,        # (G*H, D)
+                  "weight_hh_l0": to_torch(recurrent_kernel).T,   # (G*H, H)
+                  "bias_ih_l0": bias[0] if two else bias,
+                  "bias_hh_l0": bias[1] if two else np.zeros_like(bias)}
+        kwargs.setdefault("dtype", str(kernel.dtype))
+        kwargs.setdefault("batch_first", True)
+        ours = cls(D, H, **kwargs)
+        ours.load_state_dict(params)
+        return ours
+
+    def to_keras_weights(self):
+        r"""The weights as Keras' ``layer.set_weights`` takes them: the inverse of :meth:`from_keras`.
+
+        .. math::
+            \mathtt{kernel} = W_{ih}^\top, \quad \mathtt{recurrent\_kernel} = W_{hh}^\top, \quad
+            \mathtt{bias} = \mathbf{b}_{ih} + \mathbf{b}_{hh},
+
+        with the gate blocks (columns) in Keras' order (see :meth:`from_keras`); the GRU's
+        ``bias`` is the two rows :math:`[\mathbf{b}_{ih}; \mathbf{b}_{hh}]`, shape :math:`(2, 3H)`.
+
+        Returns:
+            ``[kernel (D, G*H), recurrent_kernel (H, G*H), bias]``, NumPy arrays of the
+            model's dtype, for a Keras ``SimpleRNN``/``LSTM``/``GRU`` of ``H`` units.
+
+        Raises:
+            ValueError: unless the model is one layer, one direction, with biases (one
+                Keras layer).
+        """
+        if self.num_layers != 1 or self.bidirectional or not self.bias:
+            raise ValueError(f"Expected one layer, one direction and bias=True (one Keras layer), got "
+                             f"num_layers={self.num_layers}, bidirectional={self.bidirectional}, "
+                             f"bias={self.bias}")
+        p = {k: B.to_numpy(v) for k, v in self._cell_params(0, 0).items()}
+        to_keras = functools.partial(_reorder_gates, order_from=self.gate_order, order_to=self.keras_gate_order)
+        b_ih, b_hh = p["bias_ih"], p["bias_hh"]
+        bias = np.stack([b_ih, b_hh]) if self._keras_two_biases() else b_ih + b_hh
+        return [to_keras(p["weight_ih"].T), to_keras(p["weight_hh"].T), to_keras(bias)]
 
     # -- forward ------------------------------------------------------------------------------
     def _check_input(self, input):

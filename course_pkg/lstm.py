@@ -187,5 +187,6 @@ class LSTM(RNNBase):
     """
 
     gates, n_states = 4, 2
+    gate_order = keras_gate_order = "ifgo"                 # Keras' i, f, c, o: the same order
     core_forward = staticmethod(lstm_core_forward)
     core_backward = staticmethod(lstm_core_backward)

@@ -242,6 +242,7 @@ class RNN(RNNBase):
     """
 
     gates = 1
+    gate_order = keras_gate_order = "h"                    # one block: Keras' SimpleRNN
     core_forward = staticmethod(rnn_core_forward)
     core_backward = staticmethod(rnn_core_backward)
 

@@ -1,8 +1,9 @@
 """The conventions tabulated in book/appendix_conventions.md, checked against real code.
 
 Every claim in that page that involves code has a test here, against ``torch.nn`` and
-``course_pkg``. Keras is not installed: its conventions (from its documentation and source)
-are written out as NumPy formulas and checked through the conversion to torch's layout.
+``course_pkg``. Keras' conventions (from its documentation and source) are written out as
+NumPy formulas and checked through the conversion to torch's layout; the same conversions
+are checked against real Keras in ``test_keras_conversion.py``.
 Everything runs in float64 so that "equal" can mean equal to ~1e-12.
 """
 import itertools

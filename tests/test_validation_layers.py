@@ -6,6 +6,7 @@ empty results, no time steps (T = 0) is an error, and single-layer dropout warns
 import numpy as np
 import pytest
 import torch
+from test_keras_conversion import CASES as KERAS_CASES
 from test_validation_docs import bad, check, ids
 
 import course_pkg as cp
@@ -314,7 +315,7 @@ def module_cases():
 CASES = ([c for f in FAMILIES for c in constructor_cases(f) + from_torch_cases(f)]
          + [c for f in FAMILIES for b in BACKENDS
             for c in forward_cases(f, b) + backward_cases(f, b) + cell_cases(f, b) + state_dict_cases(f, b)]
-         + module_cases())
+         + module_cases() + KERAS_CASES)
 
 
 @pytest.mark.parametrize("case", CASES, ids=ids(CASES))
