@@ -9,6 +9,7 @@ import dataclasses
 import io
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -289,7 +290,17 @@ def test_load_graded_gives_an_instructor_the_functions(tmp_path):
 # --------------------------------------------------------------------------- course_pkg.check
 
 def table_rows(text):
-    return [line for line in text.splitlines() if line.rstrip().endswith(("✓", "✗")) or "  ✗  " in line]
+    return [line for line in text.splitlines() if re.match(r"\d[\d.]*/\d[\d.]*\s+[✓✗]   ", line)]
+
+
+@pytest.mark.parametrize("exercise", available())
+def test_the_check_table_fits_80_columns_with_every_hint(exercise):
+    """Blank, every test fails with a hint: each is wrapped under its test, within 80 columns."""
+    rubric, graded = check_module.run_check(exercise, {})
+    text = check_module.format_table(rubric, graded)
+    assert len(table_rows(text)) == len(rubric.public())
+    assert max(map(len, text.splitlines())) <= 80
+    assert all(" ".join(r.hint.split()) in " ".join(text.split()) for r in graded.results)
 
 
 def test_check_prints_the_public_tests_of_the_functions_in_a_namespace(capsys):

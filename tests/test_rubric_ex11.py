@@ -26,6 +26,7 @@ PROBS = {"probs_seen", "probs_start", "probs_unseen", "probs_real"}
 BITS = {"bits_bigram", "bits_unseen", "bits_real", "bits_hidden"}
 LSTM = {"lstm_masked", "lstm_hard", "lstm_seed1"}
 LOOKUP = {"lookup_tiny", "lookup_unseen", "lookup_real", "lookup_hidden"}
+CHOOSE = {"choose_markov", "choose_quatrains", "choose_hidden"}
 
 LOG2 = ("ngram-bits", "bits.append(-np.log2(p))", "bits.append(-np.log(p))")
 NO_KK = [("ngram-probs", "(contexts[u] + k * K)", "(contexts[u] + k)"),
@@ -61,6 +62,10 @@ PER_TEXT = [("ngram-bits", "    bits = []\n    for text in test:",
             ("ngram-bits", "bits = float(np.mean(bits))", "bits = float(np.mean(per))")]
 CHARS_ONLY = [("ngram-bits", "bits = float(np.mean(bits))", "bits = float(np.sum(bits) / sum(len(t) for t in test))")]
 PERPLEXITY = [("ngram-bits", "bits = float(np.mean(bits))", "bits = float(2 ** np.mean(bits))")]
+
+CHOSEN_ON_TRAIN = [("choose-k", "bits_per_character(fit, held, n, k, K)", "bits_per_character(train, train, n, k, K)")]
+HELD_OUT_COUNTED = [("choose-k", "bits_per_character(fit, held, n, k, K)", "bits_per_character(train, held, n, k, K)")]
+FIXED_K = [("choose-k", "k = float(ks[int(np.argmin(bits))])", "k = 0.1")]
 
 NO_LENGTHS = [("train-lstm", "train.fit(model, (X, lengths, y),", "train.fit(model, (X, y),")]
 PADDED_WIDTH = [("train-lstm", "lengths = (X != 0).sum(axis=1)", "lengths = np.full(len(X), X.shape[1])")]
@@ -116,45 +121,49 @@ BAG = [("lookup", '''    for a, b in zip(np.ravel(first), np.ravel(second)):
         for a in f:
             table[a].update(s)''')]
 
-# name: (edits, tests that fail, score out of 20, {test: hint fragment})
+# name: (edits, tests that fail, score out of 27, {test: hint fragment})
 MISTAKES = {
-    "natural-log": ([LOG2], BITS, 15.0, {"bits_bigram": "natural log"}),
-    "no-kK": (NO_KK, PROBS | BITS, 11.0, {"bits_bigram": "C(u) + kK", "probs_seen": "C(u) + kK"}),
-    "texts-joined": (JOINED, {"probs_seen", "probs_start"} | BITS, 13.0,
+    "natural-log": ([LOG2], BITS, 23.0, {"bits_bigram": "natural log"}),
+    "no-kK": (NO_KK, PROBS | BITS | CHOOSE, 13.0, {"bits_bigram": "C(u) + kK", "probs_seen": "C(u) + kK"}),
+    "texts-joined": (JOINED, {"probs_seen", "probs_start"} | BITS, 21.0,
                      {"bits_bigram": "joined into one stream", "probs_start": "joined into one stream"}),
-    "no-bos": (NO_BOS, {"probs_start"} | BITS, 14.0,
+    "no-bos": (NO_BOS, {"probs_start"} | BITS, 22.0,
                {"bits_bigram": "no <bos> context", "probs_start": "<bos> <bos>"}),
-    "no-eos": (NO_EOS, {"probs_seen"} | BITS, 14.0,
+    "no-eos": (NO_EOS, {"probs_seen"} | BITS, 22.0,
                {"bits_bigram": "no <eos> target", "probs_seen": "no <eos> target"}),
-    "unseen-skipped": (SKIP_UNSEEN, {"bits_unseen", "bits_real", "bits_hidden"}, 17.0,
+    "unseen-skipped": (SKIP_UNSEEN, {"bits_unseen", "bits_real", "bits_hidden"}, 24.0,
                        {"bits_unseen": "were skipped"}),
-    "unseen-backoff": (BACKOFF, {"probs_unseen", "bits_unseen", "bits_real", "bits_hidden"}, 16.0,
+    "unseen-backoff": (BACKOFF, {"probs_unseen", "bits_unseen", "bits_real", "bits_hidden"}, 23.0,
                        {"probs_unseen": "backed off to the unigram", "bits_unseen": "backed off"}),
-    "denominator-K": (K_NOT_KK, PROBS | BITS, 11.0, {"probs_seen": "C(u) + K:", "bits_bigram": "C(u) + K:"}),
-    "no-k-in-numerator": (NO_K_TOP, PROBS | BITS, 11.0, {"probs_seen": "adds k to every count",
+    "denominator-K": (K_NOT_KK, PROBS | BITS | CHOOSE, 13.0, {"probs_seen": "C(u) + K:", "bits_bigram": "C(u) + K:"}),
+    "no-k-in-numerator": (NO_K_TOP, PROBS | BITS | CHOOSE, 13.0, {"probs_seen": "adds k to every count",
                                                         "bits_bigram": "a probability is 0"}),
-    "unseen-zero": (UNSEEN_ZERO, {"probs_unseen", "bits_unseen", "bits_real", "bits_hidden"}, 16.0,
+    "unseen-zero": (UNSEEN_ZERO, {"probs_unseen", "bits_unseen", "bits_real", "bits_hidden",
+                                   "choose_quatrains", "choose_hidden"}, 19.0,
                     {"probs_unseen": "1/K, not 0", "bits_unseen": "a probability is 0"}),
-    "bits-per-text": (PER_TEXT, {"bits_bigram", "bits_unseen", "bits_hidden"}, 16.0,
+    "bits-per-text": (PER_TEXT, {"bits_bigram", "bits_unseen", "bits_hidden"}, 24.0,
                       {"bits_bigram": "averaged per text"}),
-    "bits-chars-only": (CHARS_ONLY, BITS, 15.0, {"bits_bigram": "<eos> targets count too"}),
-    "bits-perplexity": (PERPLEXITY, BITS, 15.0, {"bits_bigram": "perplexity"}),
-    "lstm-no-lengths": (NO_LENGTHS, LSTM, 14.0, {"lstm_masked": "learnt from the state after the padding",
+    "bits-chars-only": (CHARS_ONLY, BITS, 23.0, {"bits_bigram": "<eos> targets count too"}),
+    "bits-perplexity": (PERPLEXITY, BITS, 23.0, {"bits_bigram": "perplexity"}),
+    "k-chosen-on-the-counted-texts": (CHOSEN_ON_TRAIN, CHOOSE, 21.0, {"choose_markov": "too small",
+                                                                       "choose_quatrains": "too small"}),
+    "k-scored-on-texts-also-counted": (HELD_OUT_COUNTED, CHOOSE, 21.0, {"choose_quatrains": "too small"}),
+    "k-fixed": (FIXED_K, {"choose_quatrains", "choose_hidden"}, 23.0, {"choose_quatrains": "too large"}),
+    "lstm-no-lengths": (NO_LENGTHS, LSTM, 19.0, {"lstm_masked": "learnt from the state after the padding",
                                                  "lstm_hard": "learnt from the state after the padding"}),
-    "lstm-torch-last-column": (TORCH_LAST_COLUMN, LSTM, 14.0, {"lstm_masked": "cross-entropy",
+    "lstm-torch-last-column": (TORCH_LAST_COLUMN, LSTM, 19.0, {"lstm_masked": "cross-entropy",
                                                                "lstm_seed1": "out[:, -1]"}),
-    "lstm-lengths-padded-width": (PADDED_WIDTH, LSTM, 14.0, {"lstm_masked": "own length"}),
-    "lstm-ordered-dict": (ORDERED_DICT, LSTM, 14.0, {"lstm_masked": "return dict(model.state_dict())"}),
-    "lstm-vanilla-rnn": (VANILLA, LSTM, 14.0, {"lstm_hard": "expected an LSTM"}),
-    "lookup-copies-unseen": (COPIES, LOOKUP - {"lookup_tiny"}, 16.0,
+    "lstm-lengths-padded-width": (PADDED_WIDTH, LSTM, 19.0, {"lstm_masked": "own length"}),
+    "lstm-ordered-dict": (ORDERED_DICT, LSTM, 19.0, {"lstm_masked": "return dict(model.state_dict())"}),
+    "lstm-vanilla-rnn": (VANILLA, LSTM, 19.0, {"lstm_hard": "expected an LSTM"}),
+    "lookup-copies-unseen": (COPIES, LOOKUP - {"lookup_tiny"}, 23.0,
                              {"lookup_unseen": "does not stand opposite itself"}),
-    "lookup-unseen-unk": (UNK, LOOKUP - {"lookup_tiny"}, 16.0, {"lookup_unseen": "most frequent character"}),
-    "lookup-same-everywhere": (EVERYWHERE, LOOKUP, 15.0, {"lookup_tiny": "the same character everywhere"}),
-    "lookup-reversed": (REVERSED, LOOKUP, 15.0, {"lookup_real": "from the second line to the first"}),
-    "lookup-every-position": (BAG, LOOKUP, 15.0, {"lookup_real": "at every position"}),
-    "lookup-table-per-position": (PER_POSITION, LOOKUP, 15.0, {"lookup_real": "one table per position"}),
+    "lookup-unseen-unk": (UNK, LOOKUP - {"lookup_tiny"}, 23.0, {"lookup_unseen": "most frequent character"}),
+    "lookup-same-everywhere": (EVERYWHERE, LOOKUP, 22.0, {"lookup_tiny": "the same character everywhere"}),
+    "lookup-reversed": (REVERSED, LOOKUP, 22.0, {"lookup_real": "from the second line to the first"}),
+    "lookup-every-position": (BAG, LOOKUP, 22.0, {"lookup_real": "at every position"}),
+    "lookup-table-per-position": (PER_POSITION, LOOKUP, 22.0, {"lookup_real": "one table per position"}),
 }
-
 
 def with_edits(tmp_path, edits):
     """The solution with each ``(cell id, old, new)`` edit applied (once each)."""
@@ -174,13 +183,15 @@ def test_a_usual_mistake_gets_its_designed_partial_marks(tmp_path, mistake):
 
 def test_the_points_are_those_the_notebook_announces():
     points = {name: sum(t.points for t in RUBRIC.tests if t.grade_id == name) for name in ex11.SIGNATURES}
-    assert points == {"ngram_probs": 4, "bits_per_character": 5, "train_sentiment_lstm": 6,
+    assert points == {"ngram_probs": 4, "bits_per_character": 4, "choose_k": 6, "train_sentiment_lstm": 8,
                       "counterpart_lookup": 5}
-    assert {t.id for t in RUBRIC.tests} == PROBS | BITS | LSTM | LOOKUP
-    assert {t.id for t in RUBRIC.tests if t.hidden} == {"bits_hidden", "lstm_seed1", "lookup_hidden"}
+    assert {t.id for t in RUBRIC.tests} == PROBS | BITS | CHOOSE | LSTM | LOOKUP
+    assert {t.id for t in RUBRIC.tests if t.hidden} == {"bits_hidden", "choose_hidden", "lstm_seed1",
+                                                        "lookup_hidden"}
     cells = nbformat.read(SOLUTION, as_version=4).cells
-    assert all(f in cells[0].source for f in ("Part 1 is worth 9", "Part 2 6 points", "Part 3 5 points",
-                                              "three of the tests are hidden"))
+    intro = " ".join(cells[0].source.split())
+    assert all(f in intro for f in ("Part 1 is worth 14 points", "Part 2 8 points", "Part 3 5 points",
+                                    "four of the tests are hidden", "seven written answers"))
     headings = [c.source.splitlines()[0] for c in cells if c.cell_type == "markdown" and c.source.startswith("## Part")]
     assert headings == ["## Part 1 · An n-gram baseline in bits per character",
                         "## Part 2 · An LSTM sentiment classifier",
@@ -240,3 +251,30 @@ def test_reference_bits_equal_the_course_ngram_model(n, k):
         return X, Y
     model = NGramLM(n, K, k).fit(*arrays(train))
     assert model.bits_per_token(*arrays(test)) == pytest.approx(ex11.reference_bits(train, test, n, k, K), rel=1e-12)
+
+
+def test_two_thirds_of_the_points_need_understanding():
+    """BOOK-PLAN: at least two thirds of an exercise's points need a derivation, a prediction
+    checked by running, a diagnosis or a design choice; the rubric names those tests."""
+    total = sum(t.points for t in RUBRIC.tests)
+    understood = sum(t.points for t in RUBRIC.tests if t.id in ex11.UNDERSTANDING)
+    assert ex11.UNDERSTANDING <= {t.id for t in RUBRIC.tests}
+    assert (understood, total) == (18, 27) and 3 * understood >= 2 * total
+
+
+def test_a_fixed_k_cannot_pass_every_choice():
+    """The corpora of the choice tests want k more than ten times apart: no one k is within
+    the slack on all three (checked on a fine grid), so the choice must be measured."""
+    tests = [t for t in RUBRIC.tests if t.grade_id == ex11.CHOOSE]
+    best = []
+    for t in tests:
+        train, n, K = t.calls[0].args
+        best.append(ex11.best_k(train, ex11.choice_test_texts(len(train), n, K), n, K))
+    assert max(k for k, _ in best) > 10 * min(k for k, _ in best)
+    for k in np.logspace(-3, 1, 25):
+        costs = []
+        for t, (_, bits) in zip(tests, best):
+            train, n, K = t.calls[0].args
+            test = ex11.choice_test_texts(len(train), n, K)
+            costs.append(ex11.reference_bits(train, test, n, k, K) - bits)
+        assert max(costs) > ex11.K_SLACK, k

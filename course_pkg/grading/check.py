@@ -11,12 +11,15 @@ its own.
 from __future__ import annotations
 
 import json
+import textwrap
 
 from course_pkg.grading import harness, loader
 from course_pkg.grading.judge import score
 from course_pkg.grading.rubric import plan
 from course_pkg.grading.rubrics import available, rubric_for
 
+HINT_INDENT = " " * 12
+HINT_WIDTH = 80
 RESTART_ADVICE = ("Before you hand in: restart the kernel, run all cells and this check again\n"
                   "(the grader runs your set-up and graded cells in a fresh Python).")
 
@@ -63,12 +66,18 @@ def run_check(exercise, namespace, call_timeout=None):
 
 
 def format_table(rubric, graded):
-    """The learner's table: test, points, ✓/✗ and a one-line hint, then the totals."""
-    width = max(len(r.test.name) for r in graded.results)
-    lines = [f"{rubric.exercise}: public tests", f"{'test':<{width}}  points  ok  hint"]
+    """The learner's table: points, ✓/✗ and the test, its hint below it, then the totals.
+
+    Every line fits in 80 characters: a hint is wrapped under its test, indented.
+    """
+    lines = [f"{rubric.exercise}: public tests", "points  ok  test"]
     for r in graded.results:
         points = f"{r.points:g}/{r.test.points:g}"
-        lines.append(f"{r.test.name:<{width}}  {points:<6}  {'✓' if r.passed else '✗'}   {r.hint}".rstrip())
+        lines.append(f"{points:<6}  {'✓' if r.passed else '✗'}   {r.test.name}")
+        if r.hint:
+            lines += textwrap.wrap(r.hint, HINT_WIDTH, initial_indent=HINT_INDENT,
+                                   subsequent_indent=HINT_INDENT, break_long_words=False,
+                                   break_on_hyphens=False)
     hidden = [t for t in rubric.tests if t.hidden]
     lines.append(f"public tests: {graded.score:g}/{graded.max_score:g} points"
                  + (" — all pass." if graded.score == graded.max_score else "."))

@@ -1,13 +1,22 @@
-"""Rubric of exercise 11, text applications: 20 points in three parts.
+"""Rubric of exercise 11, text applications: 27 points in three parts.
 
 - Part 1, ``ngram_probs(train, context, n, k, K)`` and ``bits_per_character(train, test, n,
-  k, K)`` (9 points, one hidden): an n-gram model of the next token with add-k smoothing,
+  k, K)`` (8 points, one hidden): an n-gram model of the next token with add-k smoothing,
   from counts. Texts are lists of token ids (characters only); each is read as ``n - 1``
   times ``<bos>`` (id 2), its characters, then ``<eos>`` (id 3), and the probability is
   ``(C(u, a) + k) / (C(u) + kK)`` over the ``K`` ids. Compared with :func:`reference_probs`
   and :func:`reference_bits` on texts the grader draws itself (a seeded Markov chain over a
   few ids, and samples of the quatrains of :func:`course_pkg.data.poems_dataset`).
-- Part 2, ``train_sentiment_lstm(X, y, vocab_size, seed)`` (6 points, one hidden): seed
+  ``choose_k(train, n, K)`` (6 points, 2 hidden): the added count ``k`` chosen from the
+  training texts alone; the grader scores it on test texts of the same source that it keeps
+  (:func:`choice_test_texts`) against the best ``k`` of :data:`K_GRID` for them, and allows
+  :data:`K_SLACK` bits per character more. Measured on the three corpora (a random Markov
+  chain over 20 ids, a bigram; 400 quatrains; over 40 ids, a trigram, hidden): the best k is
+  0.32, 0.020 and 0.32; the solution (the last fifth of the texts held out, 13 values of k
+  from 0.001 to 10) costs 0.006, 0.001 and 0.008 bits; the k that is best on the texts it
+  was counted on (0.001) 0.51, 0.82 and 2.07; a fixed k fails at least two of the three
+  (0.1: 0.044, 0.17, 0.073; 0.05: 0.099, 0.061, 0.21; 0.3: 0.000, 0.44, 0.000).
+- Part 2, ``train_sentiment_lstm(X, y, vocab_size, seed)`` (8 points, one hidden): seed
   exercise 2, an LSTM sentiment classifier on the masked last state, trained by the
   learner's function on the padded training sentences of
   :func:`course_pkg.data.sentiment_dataset` (default sizes, seed 0) without their
@@ -41,30 +50,30 @@ the two, at seed 0 on Haswell only the accuracy: 0.83 alone, 0.87 padded), and f
 ``check_seconds`` gives each call 10 s.
 
 The partial marks are designed around the usual mistakes (``tests/test_rubric_ex11.py``
-grades each of them, with its hint); out of 20: the natural log: 15; no ``kK`` in the
-denominator: 11; the texts joined into one stream: 13; no ``<bos>`` context: 14; no
-``<eos>`` target: 14; unseen contexts skipped: 17; an unseen context backed off to the
-unigram: 16; ``C(u) + K`` for ``C(u) + kK``, or ``k`` missing from the numerator: 11; an
-unseen context given probability 0: 16; bits averaged per text: 16; divided by the
-characters without ``<eos>``, or the perplexity returned: 15; the classifier trained
-reading ``out[:, -1]`` in torch (lengths passed, unused): 14; the sentiment model trained
-without lengths (the colleague's), lengths taken as
-the padded width, weights returned as an ``OrderedDict``, or a vanilla RNN instead of the
-LSTM: 14; an unseen character copied, or answered with ``<unk>``: 16; the most frequent
-character everywhere, the table built from second to first line, or counterparts counted at
-every position of the other line, or one table per position: 15.
+grades each of them, with its hint); out of 27: the natural log, the bits divided by the
+characters without ``<eos>``, or the perplexity returned: 23; no ``kK`` in the denominator,
+``C(u) + K`` for ``C(u) + kK``, or ``k`` missing from the numerator: 13 (a k chosen with
+those bits is wrong too: 10 and 0.001); the texts joined into one stream: 21; no ``<bos>``
+context, or no ``<eos>`` target: 22; unseen contexts skipped, or bits averaged per text:
+24; an unseen context backed off to the unigram: 23; an unseen context given probability
+0: 19 (with those bits the k chosen is 0.001); k chosen on the texts it was counted on, or
+scored on held-out texts that were counted too: 21; a fixed k: 23; the classifier trained
+reading ``out[:, -1]`` in torch (lengths passed, unused), the sentiment model trained
+without lengths (the colleague's), lengths taken as the padded width, weights returned as
+an ``OrderedDict``, or a vanilla RNN instead of the LSTM: 19; an unseen character copied,
+or answered with ``<unk>``: 23; the most frequent character everywhere, the table built
+from second to first line, or counterparts counted at every position of the other line, or
+one table per position: 22.
 
-Of the 20 points, 9 need understanding rather than a careful reading of the text: what an
-unseen context gets, derived from the formula (``probs_unseen``, ``bits_unseen``), the
-diagnosis and fix of the padded last state with hyper-parameters of one's own (Part 2, 6),
-and the choice of the answer for an unseen character (``lookup_unseen``). Four more test
-conventions the notebook states (the normaliser ``kK`` and the ``<bos>`` context:
-``probs_seen``, ``probs_start``; log base, boundaries and ``<eos>``: ``bits_bigram``), which
-a learner who types the formula gets right: 13 in all, short of the two thirds (13.3)
-that the book plan asks.
+Of the 27 points, 18 (:data:`UNDERSTANDING`, two thirds) need understanding rather than a
+careful reading of the text: what an unseen context gets, derived from the formula
+(``probs_unseen``, ``bits_unseen``), the choice of k on texts the counts never saw (6), the
+diagnosis and fix of the padded last state with hyper-parameters of one's own (Part 2, 8),
+and the choice of the answer for an unseen character (``lookup_unseen``, 2). The other 9
+test conventions the notebook states, which a learner who types the formula gets right.
 Written answers are read by hand.
 
-Three tests are hidden: ``course_pkg.check`` does not run them.
+Four tests are hidden: ``course_pkg.check`` does not run them.
 """
 from __future__ import annotations
 
@@ -78,12 +87,16 @@ from course_pkg.grading.rubric import (Answer, Call, CheckFailed, Rubric, Test, 
                                        describe_value, expect, own_output, returned_state_dict)
 
 PROBS, BITS, TRAIN, LOOKUP = "ngram_probs", "bits_per_character", "train_sentiment_lstm", "counterpart_lookup"
+CHOOSE = "choose_k"
 SIGNATURES = {PROBS: ("train", "context", "n", "k", "K"), BITS: ("train", "test", "n", "k", "K"),
+              CHOOSE: ("train", "n", "K"),
               TRAIN: ("X", "y", "vocab_size", "seed"), LOOKUP: ("first", "second", "queries")}
 BOS, EOS = 2, 3
 TOL = 1e-7
 PADDING_SLACK, OVER_BOW = 0.02, 0.5
 SPECIALS = (0, 1, 2, 3)
+UNDERSTANDING = frozenset({"probs_unseen", "bits_unseen", "choose_markov", "choose_quatrains", "choose_hidden",
+                           "lstm_masked", "lstm_hard", "lstm_seed1", "lookup_unseen"})
 
 
 # --------------------------------------------------------------------------- Part 1
@@ -277,6 +290,63 @@ def probs_test(test_id, name, args, points=1):
 
 def bits_test(test_id, name, args, points=1, hidden=False):
     return Test(test_id, BITS, name, points, (Call(BITS, args),), judge_bits, hidden)
+
+
+# --------------------------------------------------------------------------- Part 1, choosing k
+
+K_GRID = np.logspace(-4, 1, 51)       # where the grader looks for the best k of its test texts
+K_SLACK = 0.05                        # bits per character a learner's k may cost over the best
+
+
+def best_k(train, test, n, K):
+    """The grid's ``k`` with the fewest bits per character on ``test``, and those bits."""
+    bits = [reference_bits(train, test, n, k, K) for k in K_GRID]
+    i = int(np.argmin(bits))
+    return float(K_GRID[i]), float(bits[i])
+
+
+def judge_choice(calls, results):
+    """The learner's ``k``, chosen from the training texts alone, costs at most :data:`K_SLACK`
+    bits per character on the grader's test texts over the best ``k`` for them."""
+    train, n, K = calls[0].args
+    k = _number(own_output(results[0]), CHOOSE)
+    expect(np.isfinite(k) and k > 0, f"{CHOOSE} returned k = {k}: add-k needs a count k > 0")
+    test = choice_test_texts(len(train), n, K)
+    k_best, bits_best = best_k(train, test, n, K)
+    excess = reference_bits(train, test, n, k, K) - min(bits_best, reference_bits(train, test, n, k, K))
+    if excess <= K_SLACK:
+        return
+    on_train = k < k_best
+    raise CheckFailed(
+        f"k = {k:.3g} costs {excess:.2f} bits per character on texts the counts never saw, over the best k "
+        f"(about {k_best:.2g}): " + (
+            "too small. Was k chosen on the texts it was counted on? There every pair has been seen and "
+            "the smallest k always wins; hold some training texts out of the counts and score k on them"
+            if on_train else
+            "too large: the invented counts drown the real ones. The best k depends on the corpus and "
+            "the order n, so it must be measured on held-out training texts, not fixed")
+        + ". (A choice scored with your bits_per_character is only as right as it: pass its tests first.)")
+
+
+@lru_cache(maxsize=None)
+def _choice_corpus(kind, n_train, K):
+    """The grader's training texts and its own test texts for one choice of k."""
+    if kind == "markov":
+        texts = markov_texts(n_train + 300, K, seed=40 + K)
+        return texts[:n_train], texts[n_train:]
+    train, test, _ = real_texts(n_train, 100, seed=6)
+    return train, test
+
+
+def choice_test_texts(n_train, n, K):
+    """The test texts the grader keeps for the choice whose training set has ``n_train`` texts."""
+    kind = "quatrains" if K == K_POEMS else "markov"
+    return _choice_corpus(kind, n_train, K)[1]
+
+
+def choice_test(test_id, name, kind, n_train, n, K, hidden=False):
+    train = _choice_corpus(kind, n_train, K)[0]
+    return Test(test_id, CHOOSE, name, 2, (Call(CHOOSE, (train, n, K)),), judge_choice, hidden)
 
 
 # --------------------------------------------------------------------------- Part 2
@@ -494,30 +564,35 @@ RUBRIC = Rubric(
                    (SMALL[0], unseen_context(SMALL[0], 3), 3, 0.5, 8)),
         probs_test("probs_real", "bigram on 600 quatrains (K = 3,479)",
                    (QUATRAINS_TRAIN, QUATRAINS_TEST[0][:1], 2, 0.1, K_POEMS)),
-        bits_test("bits_bigram", "bits per character of a bigram on new texts", (*SMALL, 2, 0.5, 8),
-                  points=2),
+        bits_test("bits_bigram", "bits per character of a bigram on new texts", (*SMALL, 2, 0.5, 8)),
         bits_test("bits_unseen", "a trigram whose test texts have unseen contexts",
                   (SMALL[0][:12], SMALL[1], 3, 0.1, 8)),
         bits_test("bits_real", "a bigram on 600 quatrains, scored on 100 others",
                   (QUATRAINS_TRAIN, QUATRAINS_TEST, 2, 0.03, K_POEMS)),
         bits_test("bits_hidden", "a 4-gram, K = 10", (markov_texts(60, 10, 21), markov_texts(10, 10, 22), 4, 0.2, 10),
                   hidden=True),
-        Test("lstm_masked", TRAIN, "masked last state: alone as accurate as padded", 2,
+        choice_test("choose_markov", "k for a bigram of 100 texts over 20 ids", "markov", 100, 2, 20),
+        choice_test("choose_quatrains", "k for a bigram of 400 quatrains (K = 3,479)", "quatrains", 400, 2,
+                    K_POEMS),
+        choice_test("choose_hidden", "k for a trigram of 100 texts over 40 ids", "markov", 100, 3, 40,
+                    hidden=True),
+        Test("lstm_masked", TRAIN, "masked last state: alone as accurate as padded", 3,
              (train_call(0),), judge_masked),
         Test("lstm_hard", TRAIN, f"negated + contrast: >= the bag of words + {OVER_BOW}", 3,
              (train_call(0),), judge_hard),
-        Test("lstm_seed1", TRAIN, "seed 1: the masked last state, and above the bag of words", 1,
+        Test("lstm_seed1", TRAIN, "seed 1: the masked last state, and above the bag of words", 2,
              (train_call(1),), judge_hard, hidden=True),
         lookup_test("lookup_tiny", "four couplets: the most frequent counterparts",
                     (TINY_FIRST, TINY_SECOND, np.array([[4, 5, 6], [6, 4, 5]]))),
         lookup_test("lookup_unseen", "characters never seen in a training first line",
-                    (TINY_FIRST, TINY_SECOND, np.array([[4, 15, 6], [16, 17, 5]]))),
+                    (TINY_FIRST, TINY_SECOND, np.array([[4, 15, 6], [16, 17, 5]])), points=2),
         lookup_test("lookup_real", "2,000 real couplets, 300 first lines to answer",
-                    real_couplets(5, 2000, 300, 3), points=2),
+                    real_couplets(5, 2000, 300, 3)),
         lookup_test("lookup_hidden", "seven-character couplets", real_couplets(7, 1500, 200, 4), hidden=True),
     ),
     answers=(Answer("predict-ngram", "prediction: unigram, bigram, trigram at two k"),
              Answer("question-ngram", "k, an unseen context, and why the same split and vocabulary"),
+             Answer("question-choose-k", "how k was chosen, and what it says of the corpora"),
              Answer("predict-padding", "prediction: the colleague's model on sentences alone"),
              Answer("question-padding", "the colleague's model explained, and the masked last state"),
              Answer("predict-direction", "prediction: where one direction loses"),
