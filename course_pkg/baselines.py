@@ -379,7 +379,7 @@ class CounterpartLookup(NGramLM):
     same position of the second line in training (天 → 地, 山 → 水) and how often. It is the
     bigram of :class:`NGramLM` with the character *across* as its context:
     :math:`P(y_t = c \mid x_t) = (C(x_t, c) + k) / (C(x_t) + kK)`, on the ``X`` (first line)
-    and ``Y`` (second line) arrays of :func:`course_pkg.data.couplets_dataset`.
+    and ``Y`` (second line) arrays of :func:`course_pkg.data.poetry.couplets_dataset`.
     :meth:`~NGramLM.predict` with ``top=1`` gives the most frequent counterpart (ties and
     unseen characters: the most frequent second-line characters overall).
 

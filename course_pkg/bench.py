@@ -62,9 +62,9 @@ RATIOS = [
     ("naive/numpy", "naive", "numpy", {"LSTM": 2.0}, ">="),
     ("torch/nn", "torch", "torch.nn", {"RNN": 1.5, "LSTM": 1.5, "GRU": 1.5}, "<="),
 ]
-#: A stricter goal beside a target: (column, model) -> value.
+#: A stricter goal beside a target, ``(column, model) -> value``.
 STRETCH = {("numpy/nn", "LSTM"): 1.2}
-#: On a GPU: the torch back-end / torch.nn (cuDNN), at the benchmark size and at GPU_LARGE.
+#: The goal on a GPU, for the torch back-end / torch.nn (cuDNN), at the benchmark size and at ``GPU_LARGE``.
 GPU_TARGET = 3.0
 GPU_LARGE = dict(N=256, H=512)
 FULL = dict(N=32, T=100, D=64, H=128, Ts=(25, 50, 100, 200, 400), mem_Ts=(100, 1000))
@@ -73,7 +73,7 @@ QUICK = dict(N=4, T=8, D=8, H=16, Ts=(4, 8), mem_Ts=(8, 80))
 
 # -- environment -------------------------------------------------------------------------------
 def cpu_name():
-    """The CPU's model name (``/proc/cpuinfo`` on Linux), else what :mod:`platform` knows."""
+    """The CPU's model name (``/proc/cpuinfo`` on Linux), else what ``platform`` knows."""
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
@@ -596,7 +596,7 @@ def format_ratios(rows, ratios=RATIOS):
 
 
 def gpu_sizes(sizes):
-    """The two ``(N, H)`` of the GPU targets: the benchmark's, and :data:`GPU_LARGE` (twice the
+    """The two ``(N, H)`` of the GPU targets: the benchmark's, and ``GPU_LARGE`` (twice the
     quick size with ``--quick``)."""
     large = (GPU_LARGE["N"], GPU_LARGE["H"]) if sizes is FULL else (2 * sizes["N"], 2 * sizes["H"])
     return [(sizes["N"], sizes["H"]), large]
@@ -730,6 +730,7 @@ def format_layouts(result, sizes):
 
 # -- command line ----------------------------------------------------------------------------------
 def parse_args(argv=None):
+    """The command line of ``python -m course_pkg.bench`` (``make bench``), parsed: see ``--help``."""
     p = argparse.ArgumentParser(prog="python -m course_pkg.bench", description=__doc__.split("\n\n")[0])
     p.add_argument("--threads", type=int, default=None,
                    help="threads for torch and for the BLAS/OpenMP pools (default: as configured)")

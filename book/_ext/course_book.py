@@ -165,7 +165,17 @@ def _glossary_search_words(app, config):
     config.html_search_options = {**(config.html_search_options or {}), "dict": str(path)}
 
 
+def _skip_tuple_fields(app, what, name, obj, skip, options):
+    """A NamedTuple's fields are described by its docstring's "Attributes:" (napoleon): skip
+    autodoc's second listing of them ("Alias for field number 0"), which would describe each
+    field twice."""
+    if (getattr(obj, "__doc__", None) or "").startswith("Alias for field number"):
+        return True
+    return None
+
+
 def setup(app):
+    app.connect("autodoc-skip-member", _skip_tuple_fields)
     app.connect("doctree-resolved", _unique_box_ids)
     app.connect("doctree-resolved", _exercise_titles)
     app.connect("config-inited", _glossary_search_words)

@@ -15,7 +15,7 @@ Modules (each docstring names its source and licence):
 - :mod:`~course_pkg.data.dates` — human-written dates -> ISO, a seq2seq task.
 - :mod:`~course_pkg.data.digits` — scikit-learn digits: captions (1 vs N), rows (N vs 1).
 - :mod:`~course_pkg.data.poetry` — Tang couplets (N vs N) and quatrains, a committed extract
-  of the MIT-licensed chinese-poetry corpus (:mod:`~course_pkg.data.build_poetry` made it).
+  of the MIT-licensed chinese-poetry corpus (``course_pkg/data/build_poetry.py`` made it).
 - :mod:`~course_pkg.data.batching` — padding, masks, splits, batch iterators, DataLoaders.
 
 :func:`load` reaches every data set by name; the optional packages (pandas, statsmodels,
@@ -62,7 +62,8 @@ def load(name, *args, **kwargs):
         name: one of ``DATASETS``: ``adding``, ``copy``, ``delayed_recall``, ``sines``,
             ``sunspots``, ``co2``, ``seattle_weather``, ``stocks``, ``names``, ``sentiment``,
             ``ner``, ``dates``, ``digits_captions``, ``digits_rows``, ``couplets``, ``poems``.
-        *args, **kwargs: passed to the loader (e.g. ``load("adding", 1000, T=100)``).
+        *args: passed to the loader (e.g. ``load("adding", 1000, T=100)``).
+        **kwargs: passed to the loader too.
 
     Returns:
         Whatever the loader returns (see its docstring).

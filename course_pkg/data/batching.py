@@ -93,7 +93,7 @@ def split_indices(n, fractions=(0.8, 0.1, 0.1), seed=0, shuffle=True):
     Args:
         n: number of items (positive).
         fractions: ``(train, val, test)``, each ``> 0``, sum ``<= 1`` (see
-            :func:`course_pkg.data._checks.split_sizes` for the rounding).
+            ``course_pkg.data._checks.split_sizes`` for the rounding).
         seed: seed of the permutation (ignored when ``shuffle=False``).
         shuffle: permute before splitting; ``False`` keeps the order (a chronological split).
 

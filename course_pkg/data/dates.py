@@ -77,6 +77,7 @@ _FORMATTERS = {
 FORMATS = tuple(_FORMATTERS)
 """Format names; :func:`format_date` shows each on 2024-03-05, e.g. ``dmy_slash`` -> ``05/03/2024``."""
 HELDOUT_FORMATS = ("mon_d_y", "weekday_month_d_y", "dmy_dash")
+"""The formats that ``split="formats"`` keeps for the test split by default."""
 TARGET_CHARS = "0123456789-"
 
 

@@ -34,6 +34,7 @@ from .vocab import IGNORE_INDEX, PAD_ID, Vocab
 
 TYPES = ("PER", "LOC", "ORG", "DATE")
 TAGS = ("O",) + tuple(f"{p}-{t}" for t in TYPES for p in "BI")
+"""The BIO tags; a tag's id is its index here (``O`` is 0)."""
 TAG_TO_ID = {t: i for i, t in enumerate(TAGS)}
 
 TEMPLATES = (

@@ -3,7 +3,7 @@
 Source and licence: the chinese-poetry collection (https://github.com/chinese-poetry/chinese-poetry),
 MIT licence, copyright (c) 2016 JackeyGao, as published on the npm registry as
 ``chinese-poetry`` 2.0.1. The course ships a small extract, ``poetry.json.gz`` (1.07 MB),
-beside its licence (``chinese_poetry_LICENSE.txt``); :mod:`course_pkg.data.build_poetry`
+beside its licence (``chinese_poetry_LICENSE.txt``); ``course_pkg/data/build_poetry.py``
 is the script that made it from the npm tarball, converting the Tang poems' traditional
 characters to simplified ones with OpenCC. Nothing is downloaded at run time.
 
@@ -163,7 +163,7 @@ def poems_dataset(fractions=(0.9, 0.05, 0.05), seed=0, punctuation=True):
     """Five-character quatrains (五言绝句) for a character-level language model.
 
     Each poem is one sequence, ``<bos>`` + its characters in, its characters + ``<eos>``
-    out, as :func:`~course_pkg.data.names_dataset` encodes names. With ``punctuation`` the
+    out, as :func:`~course_pkg.data.text.names_dataset` encodes names. With ``punctuation`` the
     lines are joined as written, ``白日依山尽，黄河入海流。欲穷千里目，更上一层楼。``
     (24 characters), so a model must also learn where lines end.
 

@@ -105,7 +105,7 @@ def lm_arrays(texts, vocab):
 
     Args:
         texts: ``N`` strings.
-        vocab: a :class:`Vocab`.
+        vocab: a :class:`~course_pkg.data.vocab.Vocab`.
 
     Returns:
         ``(X, Y, lengths)``: ``X (N, T)`` int64 padded with 0, ``Y (N, T)`` int64 padded with

@@ -48,9 +48,9 @@ class Graded:
 
     Attributes:
         exercise: the exercise's name.
-        status: one of :data:`STATUSES`.
+        status: one of ``STATUSES``.
         reason: one line that explains the status (and the first failure).
-        results: a :class:`TestResult` per test, in the rubric's order.
+        results: a ``TestResult`` per test, in the rubric's order.
         cell_errors: one line per cell that raised.
         answers: ``{answer id: text or None}``, the written answers (marked by hand).
     """

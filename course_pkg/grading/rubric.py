@@ -2,11 +2,11 @@
 
 A :class:`Rubric` lists :class:`Test`\\ s. A test names the :class:`Call`\\ s to make of the
 learner's functions, with inputs written out as plain data (arrays, numbers, dicts, and
-:class:`~course_pkg.grading.wire.Ref` to an earlier call's result, such as a cache), and a
+``course_pkg.grading.wire.Ref`` to an earlier call's result, such as a cache), and a
 ``judge``: a pure function, run in the grader's own process, that receives the calls and
 what came back (:class:`CallResult`) and raises :class:`CheckFailed` with a one-line hint
 when the answer is wrong. The learner's process only runs the calls
-(:mod:`course_pkg.grading.harness`); it never sees a judge or a reference value.
+(``course_pkg.grading.harness``); it never sees a judge or a reference value.
 """
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ class Call:
 
     Attributes:
         function: the function's name in the learner's notebook.
-        args: positional arguments, as plain data or :class:`~course_pkg.grading.wire.Ref`.
+        args: positional arguments, as plain data or a ``course_pkg.grading.wire.Ref``.
         send: send back the returned value (``False``: only whether it raised).
         keep_args: also send back the arguments after the call (to see if it changed them).
     """
