@@ -128,3 +128,19 @@ def test_binder_installs_the_course_and_its_pinned_requirements():
     assert post_build.stat().st_mode & 0o111, "postBuild must be executable"
     assert "pip install --no-deps -e ." in post_build.read_text()
     assert (binder / "runtime.txt").read_text().strip() == "python-3.11"
+
+
+def test_the_version_is_one_number_everywhere_and_the_licences_are_stated():
+    """course_pkg.__version__ is what the book's footer, CITATION.cff and the changelog's
+    newest entry say; the footer and LICENSE name both licences."""
+    import course_pkg
+    version = course_pkg.__version__
+    config = (ROOT / "_config.yml").read_text(encoding="utf-8")
+    footer = re.search(r"extra_footer: \|\n((?:    .*\n)+)", config).group(1)
+    assert f"course_pkg {version}." in footer and "MIT" in footer and "CC BY-SA 4.0" in footer
+    assert re.search(r'^version: "([^"]+)"$', (ROOT / "CITATION.cff").read_text(encoding="utf-8"),
+                     re.M).group(1) == version
+    newest = re.search(r"^## (\S+)", (ROOT / "CHANGELOG.md").read_text(encoding="utf-8"), re.M).group(1)
+    assert newest == version
+    licence = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert "MIT License" in licence and "CC BY-SA 4.0" in licence
