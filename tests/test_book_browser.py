@@ -331,9 +331,8 @@ def test_launch_and_download_buttons_on_notebook_pages(site):
         ipynb = name.replace(".html", ".ipynb")
         launch = " ".join(report["launch"])
         assert re.search(rf"https://mybinder\.org/v2/gh/[^ ]+\?urlpath=lab/tree/{ipynb}", launch), name
-        assert re.search(rf"https://colab\.research\.google\.com/github/[^ ]+/blob/[^ ]+/{ipynb}",
-                         launch), name
-        assert re.search(rf"/hub/user-redirect/git-pull\?repo=[^ ]+{ipynb}", launch), name
+        # no button that fails: Colab lacks course_pkg, and no hub is configured
+        assert "colab.research.google.com" not in launch and "/hub/user-redirect/" not in launch, name
         downloads = [urlsplit(h).path for h in report["download"]]
         assert f"/_sources/{ipynb}" in downloads, (name, downloads)
         assert (HTML / "_sources" / ipynb).is_file()
