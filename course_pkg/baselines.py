@@ -1,7 +1,8 @@
 """Baselines the chapters compare recurrent models against.
 
 A model is only as good as what it beats. For forecasting: the last observed value,
-the value one season ago, and an autoregressive model (statsmodels ``AutoReg``); for
+the value one season ago, the climatology (the training mean of the same time of year)
+and an autoregressive model (statsmodels ``AutoReg``); for
 sentiment, a bag-of-words logistic regression (scikit-learn), blind to word order; for
 named entities, each word's most frequent tag in training; for text, count-based models of
 the next token (:class:`NGramLM`: unigram, bigram, trigram with add-k smoothing, scored in bits
@@ -98,6 +99,51 @@ def ar_forecast(train_series, X, lags, horizon=1, target_col=0):
         preds.append(y)
         history = np.concatenate([history[:, 1:], y[:, None]], axis=1)
     return np.stack(preds, axis=1)                                         # (N, horizon)
+
+
+def climatology_forecast(train_values, train_times, times, half_width=15):
+    """The climatology: for each date, the training mean of the days of the year around it.
+
+    For a date with day of year :math:`d`, the forecast is the mean of every training value
+    whose day of year lies within ``half_width`` days of :math:`d` on the circle of the
+    year (so late December and early January are neighbours). It knows the season and
+    nothing about the weather of the last days: a forecaster must beat it to show that it
+    reads the recent past, and it does not get worse with the horizon.
+
+    Args:
+        train_values: ``(T,)`` the training part of the series.
+        train_times: ``(T,)`` their dates (``datetime64``).
+        times: ``(N,)`` or ``(N, horizon)`` dates to forecast.
+        half_width: days on each side of :math:`d` that are averaged, ``0`` to ``182``.
+
+    Returns:
+        float64 array of ``times``' shape.
+
+    Raises:
+        TypeError: on non-numeric values, dates that are not ``datetime64``, or a
+            ``half_width`` that is not an int.
+        ValueError: if values and dates differ in length or are not 1-D, a value is NaN,
+            ``half_width`` is out of range, or some day of the year has no training value
+            within ``half_width`` days.
+    """
+    from .data.series import day_of_year
+
+    values = V.check_numeric("train_values", train_values)
+    half_width = V.check_int("half_width", half_width, 0, 182)
+    doy = day_of_year(train_times)
+    if values.ndim != 1 or doy.shape != values.shape or np.isnan(values).any():
+        raise ValueError(f"Expected train_values (T,) without NaN and train_times of the same shape, "
+                         f"got {values.shape} and {doy.shape}")
+    sums = np.bincount(doy - 1, weights=values, minlength=366)           # (366,)
+    counts = np.bincount(doy - 1, minlength=366).astype(float)
+    offsets = np.arange(-half_width, half_width + 1)
+    rows = (np.arange(366)[:, None] + offsets) % 366                     # (366, 2w + 1)
+    total, n = sums[rows].sum(axis=1), counts[rows].sum(axis=1)
+    if (n == 0).any():
+        raise ValueError(f"Expected a training value within {half_width} days of every day of the year, "
+                         f"got none near day {int(np.flatnonzero(n == 0)[0]) + 1}")
+    target = np.asarray(times)
+    return (total / n)[day_of_year(target.ravel()) - 1].reshape(target.shape)
 
 
 def bag_of_words_classifier(train_tokens, train_labels, C=1.0, seed=0):

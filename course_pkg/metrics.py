@@ -1,4 +1,4 @@
-"""Evaluation metrics: accuracy, token accuracy, entity-level F1 for BIO tags, exact match, MSE, MAE.
+"""Evaluation metrics: accuracy, token accuracy, entity-level F1 for BIO tags, exact match, MSE, MAE, MASE.
 
 Every function takes NumPy arrays, torch tensors (copied to NumPy) or nested lists,
 returns plain Python floats, and validates its inputs (shapes, dtypes, tags) with a
@@ -21,7 +21,7 @@ from . import _validate as V
 from . import backend as B
 
 __all__ = ["accuracy", "token_accuracy", "confusion_matrix", "bio_entities", "entity_f1",
-           "exact_match", "mse", "mae"]
+           "exact_match", "mse", "mae", "mase"]
 
 
 # -- helpers ------------------------------------------------------------------------------------
@@ -349,3 +349,44 @@ def mae(pred, target):
     """
     pred, target = _regression_pair(pred, target)
     return float(np.mean(np.abs(pred - target)))
+
+
+def mase(pred, target, train_series, season=1):
+    r"""Mean absolute scaled error: the MAE of a forecast over the in-sample MAE of the seasonal naive.
+
+    .. math::
+        \mathrm{MASE} = \frac{\frac{1}{n}\sum_i |\hat{y}_i - y_i|}
+                             {\frac{1}{t_0 - R}\sum_{t=R+1}^{t_0} |y_t - y_{t-R}|},
+
+    where :math:`y_1, \dots, y_{t_0}` is the training series and :math:`R` the ``season``
+    (``R = 1``: the last value, the naive forecast). The denominator is the error that the
+    seasonal naive forecast made one step ahead *inside the training series*, so it is fixed
+    before the forecast is scored and does not depend on the test period (Hyndman & Koehler,
+    2006). MASE is free of units: below 1, the forecast's errors are smaller than the
+    seasonal naive's one-step errors in training; MASE of 1, as large.
+
+    Args:
+        pred: forecasts, any shape.
+        target: the true values, ``pred``'s shape, in the units of ``train_series``.
+        train_series: the training part of the target series, ``(t_0,)``, in time order.
+        season: ``R``, the season length in steps (``1``: no season, the last value).
+
+    Returns:
+        float (computed in float64).
+
+    Raises:
+        TypeError: on non-numeric input or a ``season`` that is not an int.
+        ValueError: if ``pred`` and ``target`` differ in shape or are empty, if
+            ``train_series`` is not 1-D, holds NaN or has at most ``season`` values, or if
+            its seasonal-naive MAE is 0 (a series that repeats itself exactly).
+    """
+    season = V.check_int("season", season, low=1)
+    series = V.check_numeric("train_series", _as_array("train_series", train_series)).astype(np.float64)
+    if series.ndim != 1 or len(series) <= season or np.isnan(series).any():
+        raise ValueError(f"Expected a 1-D train_series without NaN, longer than season = {season}, "
+                         f"got shape {series.shape}")
+    scale = float(np.mean(np.abs(series[season:] - series[:-season])))
+    if scale == 0:
+        raise ValueError(f"Expected a train_series whose seasonal-naive MAE (season {season}) is "
+                         f"above 0, got 0")
+    return mae(pred, target) / scale

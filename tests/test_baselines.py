@@ -130,3 +130,37 @@ def test_ngram_rejects_bad_use():
         NGramLM(2, 6).fit([[1, 2]], [[4]])
     with pytest.raises(ValueError, match="for 64-bit keys"):
         NGramLM(8, 6000).fit([[5999]], [[1]])
+
+
+# -- climatology ------------------------------------------------------------------------------------
+def test_climatology_averages_the_same_time_of_year_in_training():
+    from course_pkg.baselines import climatology_forecast
+
+    times = np.arange("2012-01-01", "2014-01-01", dtype="datetime64[D]")
+    values = np.where(times < np.datetime64("2013-01-01"), 1.0, 3.0)
+    target = np.array(["2015-06-01", "2016-12-31"], dtype="datetime64[D]")
+    np.testing.assert_allclose(climatology_forecast(values, times, target, half_width=0), [2.0, 1.0])
+    # a season: the forecast follows it, and 31 December borrows from early January
+    season = np.cos(2 * np.pi * (np.arange(len(times)) % 365) / 365)
+    got = climatology_forecast(season, times, times[:365].reshape(5, 73), half_width=3)
+    assert got.shape == (5, 73) and np.abs(got.ravel() - season[:365]).max() < 0.02
+
+
+@pytest.mark.parametrize("kwargs, error", [({"half_width": 183}, ValueError), ({"half_width": 1.5}, TypeError),
+                                           ({"train_values": np.ones(3)}, ValueError),
+                                           ({"train_times": np.arange(10)}, TypeError)])
+def test_climatology_rejects_bad_input(kwargs, error):
+    from course_pkg.baselines import climatology_forecast
+
+    times = np.arange("2013-01-01", "2013-01-11", dtype="datetime64[D]")
+    args = {"train_values": np.ones(10), "train_times": times, "times": times, **kwargs}
+    with pytest.raises(error, match="Expected"):
+        climatology_forecast(**args)
+
+
+def test_climatology_needs_a_value_near_every_day():
+    from course_pkg.baselines import climatology_forecast
+
+    times = np.arange("2013-01-01", "2013-01-11", dtype="datetime64[D]")
+    with pytest.raises(ValueError, match="within 15 days"):
+        climatology_forecast(np.ones(10), times, times)

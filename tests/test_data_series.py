@@ -133,3 +133,51 @@ def test_forecasting_sizes_and_minmax():
 def test_bad_input_raises(call, err, match):
     with pytest.raises(err, match=match):
         call()
+
+
+# -- calendar features, the weather category, rolling origins --------------------------------------
+def test_day_of_year_counts_from_one_and_knows_leap_years():
+    t = np.array(["2012-01-01", "2012-12-31", "2013-12-31", "2015-03-01"], dtype="datetime64[D]")
+    np.testing.assert_array_equal(S.day_of_year(t), [1, 366, 365, 60])
+    assert S.day_of_year(t.astype("datetime64[s]"))[1] == 366
+
+
+def test_season_features_put_new_year_next_to_new_year():
+    t = np.array(["2013-01-01", "2013-12-31", "2013-07-02"], dtype="datetime64[D]")
+    f = S.season_features(t)
+    assert f.shape == (3, 2)
+    np.testing.assert_allclose(f[0], [0.0, 1.0])
+    # 31 December is day 365, 1.25 days before the next 1 January on a circle of 365.25 days
+    assert np.linalg.norm(f[0] - f[1]) == pytest.approx(2 * np.sin(np.pi * 1.25 / 365.25))
+    assert np.linalg.norm(f[0] - f[2]) > 1.99
+    np.testing.assert_allclose((f ** 2).sum(1), 1.0)
+
+
+@pytest.mark.parametrize("times, period, error", [(np.arange(3), 365.25, TypeError),
+                                                   (np.array(["2013-01-01"], dtype="datetime64[D]"), 0, ValueError)])
+def test_season_features_reject_bad_input(times, period, error):
+    with pytest.raises(error, match="Expected"):
+        S.season_features(times, period)
+
+
+def test_weather_categories_align_with_the_loaded_series():
+    times, labels = S.weather_categories()
+    ts = S.load_series("seattle_weather")
+    np.testing.assert_array_equal(times, ts.times)
+    assert set(labels) == {"drizzle", "fog", "rain", "snow", "sun"}
+    year = times.astype("datetime64[Y]").astype(int) + 1970
+    assert ((year == 2012) & (labels == "rain")).sum() == 191        # the docstring's counts
+    assert ((year == 2014) & (labels == "rain")).sum() == 3
+
+
+def test_rolling_origins_tile_the_blocks_after_the_first_origin():
+    found = S.rolling_origins(1461, first=731, step=146, count=5)
+    assert found[0] == (731, 877) and found[-1] == (1315, 1461)
+    assert all(stop == nxt for (_, stop), (nxt, _) in zip(found, found[1:]))
+
+
+@pytest.mark.parametrize("args, error", [((100, 50, 20, 3), ValueError), ((100, 0, 10, 1), ValueError),
+                                         ((100, 10, 0, 1), ValueError), ((100, 10.0, 5, 1), TypeError)])
+def test_rolling_origins_reject_bad_arguments(args, error):
+    with pytest.raises(error, match="Expected"):
+        S.rolling_origins(*args)

@@ -157,3 +157,38 @@ def test_mse_and_mae():
         M.mae(np.array([]), np.array([]))
     with pytest.raises(TypeError, match="numeric"):
         M.mae(np.array(["a"]), np.array(["b"]))
+
+
+# -- MASE ------------------------------------------------------------------------------------------
+def test_mase_divides_the_mae_by_the_in_sample_naive_error():
+    train = np.array([1.0, 3.0, 2.0, 6.0])                 # naive errors 2, 1, 4: mean 7/3
+    assert M.mase([5.0, 5.0], [6.0, 3.0], train) == pytest.approx(1.5 / (7 / 3))
+    # seasonal: season 2 compares y_t with y_{t-2}: |2 - 1|, |6 - 3| -> 2
+    assert M.mase([5.0], [6.0], train, season=2) == pytest.approx(0.5)
+
+
+def test_mase_of_the_naive_forecast_on_its_own_training_series_is_one():
+    y = np.cumsum(np.random.default_rng(0).standard_normal(200))
+    assert M.mase(y[:-1], y[1:], y) == pytest.approx(1.0)
+
+
+def test_mase_accepts_torch_and_lists():
+    torch = pytest.importorskip("torch")
+    assert M.mase(torch.tensor([1.0]), [2.0], torch.tensor([0.0, 2.0])) == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"train_series": [1.0]}, ValueError, "longer than season"),
+    ({"train_series": [[1.0, 2.0]]}, ValueError, "1-D train_series"),
+    ({"train_series": [1.0, np.nan, 2.0]}, ValueError, "without NaN"),
+    ({"train_series": [2.0, 2.0, 2.0]}, ValueError, "above 0"),
+    ({"train_series": [1.0, 2.0, 3.0], "season": 3}, ValueError, "longer than season"),
+    ({"train_series": [1.0, 2.0], "season": 0}, ValueError, "season >= 1"),
+    ({"train_series": [1.0, 2.0], "season": 1.0}, TypeError, "season"),
+    ({"train_series": ["a", "b"]}, TypeError, "numeric"),
+    ({"train_series": [1.0, 2.0], "pred": [1.0, 2.0]}, ValueError, "shape"),
+])
+def test_mase_rejects_bad_input(kwargs, error, match):
+    args = {"pred": [1.0], "target": [2.0], **kwargs}
+    with pytest.raises(error, match=match):
+        M.mase(**args)

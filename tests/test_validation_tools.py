@@ -41,6 +41,11 @@ def metric_cases():
         (M.mse, ValueError, r"Expected pred of shape \(3,\) \(target's\), got \(2,\)", lambda: M.mse([1.0, 2.0], X)),
         (M.mse, TypeError, "Expected pred to be numeric", lambda: M.mse(["a"] * 3, X)),
         (M.mae, ValueError, "Expected at least one value, got an empty array", lambda: M.mae([], [])),
+        (M.mase, ValueError, r"Expected a train_series whose seasonal-naive MAE \(season 1\) is above 0",
+         lambda: M.mase([1.0], [2.0], [3.0, 3.0])),
+        (M.mase, ValueError, "longer than season = 2", lambda: M.mase([1.0], [2.0], [1.0, 2.0], season=2)),
+        (M.mase, TypeError, "Expected season to be an int, got float", lambda: M.mase([1.0], [2.0], [1.0, 2.0], 1.0)),
+        (M.mase, TypeError, "Expected pred to be numeric", lambda: M.mase(["a"], [2.0], [1.0, 2.0])),
     ]
     return [bad(*row) for row in rows]
 
@@ -72,6 +77,9 @@ def gradcheck_cases():
     return [bad(*row) for row in rows]
 
 
+DAYS = np.arange("2013-01-01", "2013-01-04", dtype="datetime64[D]")   # three dates
+
+
 def baseline_cases():
     W = np.zeros((4, 6, 2))
     rows = [
@@ -91,6 +99,14 @@ def baseline_cases():
          lambda: BL.ar_forecast(np.zeros(30), W, 7)),
         (BL.ar_forecast, TypeError, "Expected lags to be an int, got str",
          lambda: BL.ar_forecast(np.zeros(30), W, "2")),
+        (BL.climatology_forecast, ValueError, r"Expected half_width in \[0, 182\], got 183",
+         lambda: BL.climatology_forecast(np.ones(3), DAYS, DAYS, half_width=183)),
+        (BL.climatology_forecast, ValueError, "Expected a training value within 15 days of every day",
+         lambda: BL.climatology_forecast(np.ones(3), DAYS, DAYS)),
+        (BL.climatology_forecast, ValueError, "Expected train_values \\(T,\\) without NaN",
+         lambda: BL.climatology_forecast(np.ones(2), DAYS, DAYS)),
+        (BL.climatology_forecast, TypeError, "Expected times of dtype datetime64, got int64",
+         lambda: BL.climatology_forecast(np.ones(3), np.arange(3), DAYS)),
         (BL.bag_of_words_classifier, ValueError, "Expected C > 0, got 0",
          lambda: BL.bag_of_words_classifier([["a"]], [0], C=0)),
         (BL.bag_of_words_classifier, ValueError, "Expected as many train_labels as train_tokens, got 2 and 1",

@@ -426,3 +426,97 @@ def make_forecasting_data(source, window=12, horizon=1, fractions=(0.7, 0.15, 0.
     return ForecastData(*parts["train"][:2], *parts["val"][:2], *parts["test"][:2],
                         parts["train"][2], parts["val"][2], parts["test"][2],
                         scaler, tuple(names), tuple(cols), bounds)
+
+
+# -- calendar features, the weather category, rolling origins --------------------------------------
+def day_of_year(times):
+    """The day of the year of each date, 1 (1 January) to 366 (31 December of a leap year).
+
+    Args:
+        times: ``(T,)`` dates, ``datetime64`` of any unit (e.g. :attr:`TimeSeries.times`).
+
+    Returns:
+        ``(T,)`` int64.
+
+    Raises:
+        TypeError: if ``times`` are not ``datetime64``.
+    """
+    t = np.asarray(times)
+    if t.dtype.kind != "M":
+        raise TypeError(f"Expected times of dtype datetime64, got {t.dtype}")
+    days = t.astype("datetime64[D]")
+    return (days - days.astype("datetime64[Y]").astype("datetime64[D]")).astype(np.int64) + 1
+
+
+def season_features(times, period=365.25):
+    r"""The time of year as a point on a circle: :math:`\sin` and :math:`\cos` of
+    :math:`2\pi (d - 1) / \text{period}` for day of year :math:`d`.
+
+    31 December and 1 January are neighbours on the circle, as they are in the weather; a
+    plain day number would put them 365 apart. The calendar is known in advance, so these
+    features may describe the day being forecast without leaking anything.
+
+    Args:
+        times: ``(T,)`` ``datetime64`` dates.
+        period: the length of the cycle in days, ``> 0``.
+
+    Returns:
+        ``(T, 2)`` float64, columns ``sin``, ``cos``.
+
+    Raises:
+        TypeError: if ``times`` are not ``datetime64`` or ``period`` is not a number.
+        ValueError: if ``period <= 0``.
+    """
+    period = V.check_number("period", period, low=0, low_open=True, finite=True)
+    angle = 2 * np.pi * (day_of_year(times) - 1) / period
+    return np.stack([np.sin(angle), np.cos(angle)], axis=1)
+
+
+def weather_categories():
+    """The categorical ``weather`` column of ``seattle_weather``, which :func:`load_series` leaves out.
+
+    Each day is labelled ``"drizzle"``, ``"fog"``, ``"rain"``, ``"snow"`` or ``"sun"``. The
+    labels are not used consistently over the four years: ``"rain"`` labels 191 days of 2012
+    and 3 of 2014, while the number of days with precipitation changes far less; check a
+    category against the measurements before using it as a feature.
+
+    Returns:
+        ``(times, labels)``: ``(1461,)`` ``datetime64[D]`` and ``(1461,)`` str, aligned with
+        ``load_series("seattle_weather").times`` (no day is missing).
+    """
+    from vega_datasets import local_data
+
+    df = local_data.seattle_weather()
+    return df["date"].to_numpy().astype("datetime64[D]"), df["weather"].to_numpy().astype(str)
+
+
+def rolling_origins(n_rows, first, step, count):
+    """Forecast origins for a rolling-origin evaluation (time-series cross-validation).
+
+    Origin ``k`` is row ``o_k = first + k * step``: a model is fitted on rows ``[0, o_k)``
+    only (an expanding window) and scored on the targets in rows ``[o_k, o_k + step)``, the
+    block before the next origin. The blocks do not overlap and together cover
+    ``[first, first + count * step)``. Averaging over several origins scores a forecaster on
+    several periods instead of one (Hyndman & Athanasopoulos, *Forecasting: Principles and
+    Practice*, section 5.10).
+
+    Args:
+        n_rows: length of the series.
+        first: the first origin, ``>= 1`` (at least one training row).
+        step: rows per test block, ``>= 1``.
+        count: number of origins, ``>= 1``.
+
+    Returns:
+        list of ``(origin, stop)`` int pairs.
+
+    Raises:
+        TypeError: if an argument is not an int.
+        ValueError: if an argument is out of range, or the last block ends after ``n_rows``.
+    """
+    n_rows = V.check_int("n_rows", n_rows, low=2)
+    first = V.check_int("first", first, low=1)
+    step, count = V.check_int("step", step, low=1), V.check_int("count", count, low=1)
+    if first + count * step > n_rows:
+        raise ValueError(f"Expected first + count * step <= n_rows = {n_rows}, got "
+                         f"{first} + {count} * {step} = {first + count * step}")
+    return [(first + k * step, first + (k + 1) * step) for k in range(count)]
