@@ -513,3 +513,20 @@ def test_graded_cell_without_solution_region_stops_generation():
     nb.cells[3].source = "def rnn_step_forward(x, h_prev, params):\n    pass"
     with pytest.raises(ValueError, match="In cell 3 of x: Expected a graded cell to hold"):
         mx.make_exercise(nb, "x")
+
+
+def test_check_warns_where_it_cannot_stop_a_looping_call():
+    """Without SIGALRM (Windows) or off the main thread a looping function would hang the
+    check: the table says so, and where to work instead, within 80 columns."""
+    rubric, graded = check_module.run_check("ex01_rnn_step", {})
+    assert "cannot stop a call" not in check_module.format_table(rubric, graded)
+    with mock.patch.object(check_module.loader, "can_limit_time", return_value=False):
+        text = check_module.format_table(rubric, graded)
+    assert "cannot stop a call that runs too long" in text and "WSL" in text
+    assert max(map(len, text.splitlines())) <= 80
+    import threading
+    seen = []
+    worker = threading.Thread(target=lambda: seen.append(check_module.loader.can_limit_time()))
+    worker.start()
+    worker.join()
+    assert seen == [False] and check_module.loader.can_limit_time()

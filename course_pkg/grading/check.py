@@ -20,6 +20,9 @@ from course_pkg.grading.rubrics import available, rubric_for
 
 HINT_INDENT = " " * 12
 HINT_WIDTH = 80
+NO_TIME_LIMIT = ("Warning: this Python cannot stop a call that runs too long (no SIGALRM: Windows,\n"
+                 "or not the main thread), so a function that never returns hangs this check.\n"
+                 "On Windows, work in WSL (the grader needs Linux or another Unix too).")
 RESTART_ADVICE = ("Before you hand in: restart the kernel, run all cells and this check again\n"
                   "(the grader runs your set-up and graded cells in a fresh Python).")
 
@@ -86,6 +89,8 @@ def format_table(rubric, graded):
                      f"({sum(t.points for t in hidden):g} points).")
     if rubric.answers:
         lines.append(f"Written answers ({len(rubric.answers)}) are read and marked by hand.")
+    if not loader.can_limit_time():
+        lines.append(NO_TIME_LIMIT)
     lines.append(RESTART_ADVICE)
     return "\n".join(lines)
 
