@@ -100,6 +100,8 @@ async () => {
       links: [...box.querySelectorAll('a[href]')].map(a => a.href),
       dropdowns: box.querySelectorAll('details').length,
     })),
+    wideTables: [...document.querySelectorAll('article table')]
+      .filter(t => t.scrollWidth > t.parentElement.clientWidth + 1).length,
     keyTermRows: [...document.querySelectorAll('#key-terms table tbody tr')].map(tr => ({
       text: tr.innerText.trim(),
       glossaryLinks: [...tr.querySelectorAll('a[href*="glossary.html#term-"]')].map(a => a.href),
@@ -375,3 +377,8 @@ def test_screenshots_saved(site):
     for shot in ("ch01_top.png", "ch01_key_terms.png", "ch01_exercises.png", "glossary.png",
                  "search_zh.png"):
         assert (SHOTS / shot).stat().st_size > 10_000, shot
+
+
+def test_the_conventions_tables_fit_the_page_at_1280_pixels(site):
+    """No table of the conventions appendix is cut off (scrolls sideways) at 1280 x 900."""
+    assert site["pages"]["book/appendix_conventions.html"]["wideTables"] == 0
