@@ -34,7 +34,6 @@ run ``--quick`` and check the tables' structure.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
