@@ -23,13 +23,13 @@ from typing import Callable, NamedTuple
 import pytest
 
 BATTERIES = ["layers", "functional", "heads", "attention", "seq2seq", "losses", "optim", "train",
-             "data", "tools"]
+             "data", "tools", "mingru"]
 # The modules of the README's table. scan (the recurrence, run per time step) and backend (array
 # plumbing) have no __all__: their callers, the entry points below, check what reaches them.
 MODULES = ["course_pkg", "course_pkg.layers", "course_pkg.rnn", "course_pkg.lstm", "course_pkg.gru",
            "course_pkg.heads", "course_pkg.attention", "course_pkg.seq2seq", "course_pkg.losses",
            "course_pkg.optim", "course_pkg.train", "course_pkg.metrics", "course_pkg.gradcheck",
-           "course_pkg.baselines", "course_pkg.data"]
+           "course_pkg.baselines", "course_pkg.data", "course_pkg.mingru"]
 
 
 class Bad(NamedTuple):
