@@ -530,3 +530,33 @@ def test_check_warns_where_it_cannot_stop_a_looping_call():
     worker.start()
     worker.join()
     assert seen == [False] and check_module.loader.can_limit_time()
+
+
+def test_a_hidden_failure_is_never_named_where_learners_look_before_publication():
+    """Only a hidden test fails: the reason (gradebook, results.json's visible ``output``, the
+    feedback's status line) counts it without its name or hint; its own entry in
+    results.json is ``after_published``, and the feedback marks it hidden."""
+    from course_pkg.grading import gradebook, judge
+    rubric = rubric_for("ex01_rnn_step")
+    secret = "SECRET hint of a hidden test"
+    results = [judge.TestResult(t, 0.0 if t.hidden else float(t.points), secret if t.hidden else "")
+               for t in rubric.tests]
+    hidden = [r for r in results if r.test.hidden]
+    assert hidden
+    loaded = {"timed_out": False, "memory_error": False, "missing": [], "cell_errors": []}
+    status, reason = judge.summarize(loaded, {}, results, None)
+    assert (status, reason) == ("ok", f"{len(hidden)} of {len(results)} tests failed ({len(hidden)} hidden)")
+    row = gradebook.Row("student-a", judge.Graded(rubric.exercise, status, reason, results))
+    out = json.loads(gradebook.gradescope_json("student-a", [row]))
+    names = {r.test.name for r in hidden}
+    assert secret not in out["output"] and not any(n in out["output"] for n in names)
+    for t in out["tests"]:
+        leaks = secret in t["output"] or any(n in t["name"] for n in names)
+        assert not leaks or t["visibility"] == "after_published"
+    feedback = gradebook.feedback_md(row, rubric)
+    assert all(f"{n} (hidden test)" in feedback for n in names)
+    assert secret not in feedback.split("| test |")[0]            # not in the status line
+    # a public failure is still named first
+    results[0] = judge.TestResult(results[0].test, 0.0, "a public hint")
+    assert judge.summarize(loaded, {}, results, None)[1].endswith(
+        f"; first: {results[0].test.name}: a public hint")

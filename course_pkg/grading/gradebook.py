@@ -149,7 +149,8 @@ def feedback_md(row, rubric):
              f"**Score: {points(g.score)} / {points(g.max_score)}** (status: {g.status}: {md_cell(g.reason)})", "",
              "| test | points | result | hint |", "|---|---|---|---|"]
     for r in g.results:
-        lines.append(f"| {md_cell(r.test.name)} | {points(r.points)} / {points(r.test.points)} | "
+        name = md_cell(r.test.name) + (" (hidden test)" if r.test.hidden else "")
+        lines.append(f"| {name} | {points(r.points)} / {points(r.test.points)} | "
                      f"{'✓' if r.passed else '✗'} | {md_cell(r.hint)} |")
     if rubric.answers:
         lines += ["", "Written answers, marked by hand: " + "; ".join(a.name for a in rubric.answers) + "."]

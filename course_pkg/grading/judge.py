@@ -252,7 +252,11 @@ def summarize(loaded, results, judged, death):
     failed = [r for r in judged if not r.passed]
     if not failed:
         return "ok", "all tests passed"
-    return "ok", f"{len(failed)} of {len(judged)} tests failed; first: {failed[0].test.name}: {failed[0].hint}"
+    public = [r for r in failed if not r.test.hidden]
+    hidden = len(failed) - len(public)
+    counted = f"{len(failed)} of {len(judged)} tests failed" + (f" ({hidden} hidden)" if hidden else "")
+    # a hidden test's name and hint stay out of the reason, which learners see before grades are published
+    return "ok", counted + (f"; first: {public[0].test.name}: {public[0].hint}" if public else "")
 
 
 # --------------------------------------------------------------------------- one notebook
