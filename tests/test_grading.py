@@ -560,3 +560,24 @@ def test_a_hidden_failure_is_never_named_where_learners_look_before_publication(
     results[0] = judge.TestResult(results[0].test, 0.0, "a public hint")
     assert judge.summarize(loaded, {}, results, None)[1].endswith(
         f"; first: {results[0].test.name}: a public hint")
+
+
+def test_written_answers_show_the_question_once_and_escape_html():
+    """answers/*.md: each question once at the top (from the blank exercise), each student's
+    answer without the question it repeats, and a learner's HTML shown, not run."""
+    from course_pkg.grading import gradebook, judge
+    rubric = rubric_for("ex01_rnn_step")
+    asked = gradebook.questions("ex01_rnn_step")
+    question = asked["question"]
+    assert question.startswith("### Question") and "Why are the gradients of `bias_ih`" in question
+    answers = {"alice": question + "\n\nThey are equal <script>alert(1)</script> & so on.",
+               "bob": question + "\n\n"}
+    rows = [gradebook.Row(s, judge.Graded(rubric.exercise, "ok", "", [], answers={"question": a}))
+            for s, a in answers.items()]
+    text = gradebook.answers_md(rubric.exercise, rows, rubric)
+    assert text.count("Why are the gradients of `bias_ih`") == 1
+    assert "<script>" not in text and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; so on." in text
+    alice = text.split("## alice\n")[1].split("\n## ")[0]
+    assert "> They are equal" in alice and "Question" not in alice
+    assert "*(no answer written" in text.split("## bob\n")[1]
+    assert gradebook.questions("ex01_rnn_step", folder="/nonexistent") == {}

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from course_pkg.grading import loader
 from course_pkg.grading.judge import STATUSES, Graded, grade_notebook
 from course_pkg.grading.rubrics import available, rubric_for
 
@@ -172,21 +173,51 @@ def gradescope_json(student, rows):
     return json.dumps(result, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def answers_md(exercise, rows, rubric):
-    """Every student's written answers to one exercise, a section per student."""
+EXERCISES = Path(__file__).resolve().parents[2] / "exercises"
+
+
+def questions(exercise, folder=EXERCISES):
+    """``{answer id: question}`` from the blank exercise notebook: each answer cell's text before
+    ``YOUR ANSWER HERE``; ``{}`` where the notebook does not ship beside the package."""
+    path = Path(folder) / f"{exercise}.ipynb"
+    if not path.is_file():
+        return {}
+    found = {}
+    for cell in loader.read_notebook(path)["cells"]:
+        text = loader.cell_source(cell).strip()
+        if cell.get("id") and text.endswith(loader.ANSWER_STUB):
+            found[cell["id"]] = text[:-len(loader.ANSWER_STUB)].strip()
+    return found
+
+
+def escape_html(text):
+    """Text shown as written: ``&``, ``<`` and ``>`` escaped, so a learner's HTML does not run."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def answers_md(exercise, rows, rubric, asked=None):
+    """Every student's written answers to one exercise: the questions once, then a section per
+    student with each answer alone (the question it repeats cut off), its HTML escaped."""
+    asked = questions(exercise) if asked is None else asked
     lines = [f"# Written answers: {exercise}", ""]
-    lines += [f"- `{a.id}`: {a.name}" for a in rubric.answers]
+    for a in rubric.answers:
+        lines.append(f"- `{a.id}`: {a.name}")
+        if asked.get(a.id):
+            lines += ["", *("  > " + escape_html(line) if line else "  >" for line in asked[a.id].splitlines()), ""]
     for row in rows:
         lines += ["", f"## {row.student}"]
         for answer in rubric.answers:
             lines += ["", f"### `{answer.id}`", ""]
             text = row.graded.answers.get(answer.id)
+            question = asked.get(answer.id)
+            if text is not None and question and text.startswith(question):
+                text = text[len(question):].strip() or None
             if text is None:
                 why = {"missing": "no notebook", "malformed": "the notebook is unreadable"}.get(
                     row.graded.status, "no answer written (the cell is gone or still says YOUR ANSWER HERE)")
                 lines.append(f"*({why})*")
             else:
-                lines += ["> " + line if line else ">" for line in text.splitlines()]
+                lines += ["> " + escape_html(line) if line else ">" for line in text.splitlines()]
     return "\n".join(lines) + "\n"
 
 
