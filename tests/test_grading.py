@@ -251,7 +251,8 @@ def test_a_broken_setup_line_or_graded_cell_costs_only_what_it_breaks(tmp_path):
     nb = fx.edit(fx.solution(), "backward", "(dh_next, cache):", "(dh_next, cache)")
     graded = grade_notebook(write(tmp_path, nb), RUBRIC)
     assert graded.score == 4.0 and failed(graded) == BACKWARD_IDS and graded.status == "missing"
-    assert graded.cell_errors[0].startswith("cell 7 (rnn_step_backward): SyntaxError")
+    assert graded.cell_errors[0].startswith(
+        "cell 8 (rnn_step_backward), under \u201cPart 2: the backward step\u201d: SyntaxError")
     assert graded.reason == "not defined: rnn_step_backward"
 
 

@@ -118,13 +118,18 @@ def grade_id_of(cell):
 
 
 def code_cells(nb):
-    """The code cells the grader runs, in order: ``{"index", "source", "grade_id", "mode"}``.
+    """The code cells the grader runs, in order: ``{"index", "source", "grade_id", "mode", "heading"}``.
 
     ``mode`` is ``"all"`` for setup and graded cells and ``"defs"`` for the other cells
-    (not tagged ``check``), of which only imports and definitions run.
+    (not tagged ``check``), of which only imports and definitions run. ``heading`` is the
+    last Markdown heading above the cell (or ``None``): with the cell's 1-based number, how a
+    learner finds it in Jupyter.
     """
-    cells = []
+    cells, heading = [], None
     for index, cell in enumerate(nb["cells"]):
+        if isinstance(cell, dict) and cell.get("cell_type") == "markdown":
+            lines = [ln.lstrip("#").strip() for ln in cell_source(cell).splitlines() if ln.startswith("#")]
+            heading = lines[-1] if lines else heading
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
         tags, gid = cell_tags(cell), grade_id_of(cell)
@@ -132,7 +137,7 @@ def code_cells(nb):
             continue
         whole = TAG_SETUP in tags or TAG_GRADED in tags or gid is not None
         cells.append({"index": index, "source": cell_source(cell), "grade_id": gid,
-                      "mode": "all" if whole else "defs"})
+                      "mode": "all" if whole else "defs", "heading": heading})
     return cells
 
 
@@ -270,7 +275,7 @@ def exec_cell(cell, namespace, label="notebook", timeout=None):
     Returns:
         ``None`` on success, else the exception it raised (any ``BaseException``).
     """
-    filename = f"<{label} cell {cell['index']}>"
+    filename = f"<{label} cell {cell['index'] + 1}>"
     source = strip_magics(cell["source"])
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     try:
@@ -306,7 +311,8 @@ def exec_cells(cells, label="notebook", cell_timeout=None):
             result.namespace.clear()
             result.namespace.update(before)
             result.timed_out, message = True, f"{message}; nothing it defined is graded"
-        result.errors.append(f"cell {cell['index']} ({kind}): {message}")
+        under = f", under \u201c{sanitize(cell['heading'], 60)}\u201d" if cell.get("heading") else ""
+        result.errors.append(f"cell {cell['index'] + 1} ({kind}){under}: {message}")
         result.memory_error |= isinstance(err, MemoryError)
     return result
 
