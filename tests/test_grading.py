@@ -200,9 +200,10 @@ def test_the_blank_exercise_says_not_implemented():
     (None, "missing", "no ex01_rnn_step.ipynb in the submission"),
     (b"", "malformed", "Expected a notebook (JSON) at ex01_rnn_step.ipynb, got invalid JSON"),
     (b"\xff\xfe{}", "malformed", "Expected a notebook (JSON) at ex01_rnn_step.ipynb, got invalid JSON"),
-    (b'{"nbformat": 3, "cells": []}', "malformed", "Expected an nbformat 4 notebook"),
+    (b'{"nbformat": 3, "cells": []}', "malformed", "Expected an nbformat 3 notebook that upgrades to 4"),
+    (b'{"nbformat": 5, "cells": []}', "malformed", "Expected an nbformat 4 notebook"),
     (b"[" * 100000, "malformed", "Expected a notebook (JSON)"),
-], ids=["absent", "zero-bytes", "not-utf8", "nbformat-3", "deeply-nested"])
+], ids=["absent", "zero-bytes", "not-utf8", "broken-nbformat-3", "nbformat-5", "deeply-nested"])
 def test_unreadable_or_absent_notebooks_are_malformed_or_missing(tmp_path, content, status, reason):
     if content is not None:
         (tmp_path / EX01).write_bytes(content)
@@ -582,3 +583,21 @@ def test_written_answers_show_the_question_once_and_escape_html():
     assert "> They are equal" in alice and "Question" not in alice
     assert "*(no answer written" in text.split("## bob\n")[1]
     assert gradebook.questions("ex01_rnn_step", folder="/nonexistent") == {}
+
+
+def test_a_notebook_with_a_byte_order_mark_or_in_nbformat_3_is_graded(tmp_path):
+    """Two files students really hand in: a UTF-8 byte-order mark (some editors write one) and
+    nbformat 3 (old Jupyter): both are read and graded like the original."""
+    import nbformat
+    rubric = rubric_for("ex01_rnn_step")
+    solution = SOLUTIONS / f"{rubric.exercise}.ipynb"
+    bom = tmp_path / "bom" / solution.name
+    bom.parent.mkdir()
+    bom.write_bytes(b"\xef\xbb\xbf" + solution.read_bytes())
+    old = tmp_path / "v3" / solution.name
+    old.parent.mkdir()
+    old.write_text(json.dumps(nbformat.convert(nbformat.read(solution, as_version=4), 3)), encoding="utf-8")
+    assert json.loads(old.read_text(encoding="utf-8"))["nbformat"] == 3
+    for path in (bom, old):
+        graded = grade_notebook(path, rubric)
+        assert (graded.status, graded.score) == ("ok", rubric.max_points), path

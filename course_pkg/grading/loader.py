@@ -68,7 +68,8 @@ class LoadResult:
 # --------------------------------------------------------------------------- reading
 
 def read_notebook(notebook_path):
-    """The JSON of an nbformat 4 notebook, read without nbformat and checked.
+    """The JSON of a notebook as nbformat 4, checked: read as plain JSON (a UTF-8 byte-order
+    mark is allowed), and an nbformat 3 notebook (old Jupyter) upgraded with ``nbformat``.
 
     Args:
         notebook_path: path of an ``.ipynb`` file.
@@ -78,20 +79,32 @@ def read_notebook(notebook_path):
 
     Raises:
         FileNotFoundError: if the file does not exist.
-        NotebookError: if it is too large, not UTF-8 JSON, or not an nbformat 4 notebook.
+        NotebookError: if it is too large, not UTF-8 JSON, or not an nbformat 3 or 4 notebook.
     """
     path = Path(notebook_path)
     if path.stat().st_size > MAX_NOTEBOOK_BYTES:
         raise NotebookError(f"Expected a notebook under {MAX_NOTEBOOK_BYTES >> 20} MiB at {path.name}, "
                             f"got {path.stat().st_size >> 20} MiB")
     try:
-        nb = json.loads(path.read_bytes().decode("utf-8"))
+        nb = json.loads(path.read_bytes().decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError, RecursionError) as err:
         reason = str(err).splitlines()[0][:120] if str(err) else type(err).__name__
         raise NotebookError(f"Expected a notebook (JSON) at {path.name}, got invalid JSON: {reason}") from None
+    if isinstance(nb, dict) and nb.get("nbformat") == 3:
+        nb = _upgrade_v3(nb, path.name)
     if not isinstance(nb, dict) or nb.get("nbformat") != 4 or not isinstance(nb.get("cells"), list):
         raise NotebookError(f"Expected an nbformat 4 notebook at {path.name}, got something else")
     return nb
+
+
+def _upgrade_v3(nb, name):
+    """An nbformat 3 notebook as nbformat 4 JSON (its cells have no ids: written answers are not found)."""
+    import nbformat
+    try:
+        return json.loads(json.dumps(nbformat.convert(nbformat.from_dict(nb), 4)))
+    except Exception as err:  # noqa: BLE001 - whatever a malformed old notebook raises
+        raise NotebookError(f"Expected an nbformat 3 notebook that upgrades to 4 at {name}, got: "
+                            f"{str(err)[:120]}") from None
 
 
 def cell_source(cell):
