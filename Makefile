@@ -69,7 +69,11 @@ BENCH_ARGS ?=
 bench: $(STAMP)
 	$(PY) -m course_pkg.bench $(BENCH_ARGS)
 
+# binder/overrides.json: JupyterLab's settings for the course (no news prompt over the notebook
+# a learner opens first), copied where JupyterLab reads overrides.
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings
 lab: $(STAMP)
+	@mkdir -p $(LAB_SETTINGS) && cp binder/overrides.json $(LAB_SETTINGS)/overrides.json
 	$(VENV)/bin/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root)
 
 execute: $(STAMP)

@@ -5,6 +5,7 @@ Models are written once over NumPy or PyTorch arrays and shaped like their
 figures live in :mod:`course_pkg.data` and :mod:`course_pkg.plots`, imported on
 demand (``from course_pkg import data, plots``), so the numerics never load them.
 """
+from . import backend as _backend
 from . import attention, gradcheck, heads, losses, metrics, optim, seq2seq, train
 from .attention import Attention
 from .gru import GRU, GRUCell, gru_backward, gru_forward, gru_step_backward, gru_step_forward
@@ -16,6 +17,9 @@ from .rnn import RNN, RNNCell, rnn_backward, rnn_forward, rnn_step_backward, rnn
 from .seq2seq import Seq2Seq
 
 __version__ = "0.1.0"
+
+# One BLAS thread for the course's small matrices, unless the environment says otherwise.
+_backend.limit_blas_threads()
 
 
 def check(exercise):

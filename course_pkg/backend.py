@@ -148,3 +148,37 @@ def contiguous(x):
 def clone(x):
     """A copy of ``x`` that shares no memory with it."""
     return x.copy() if namespace(x) is np else x.clone()
+
+
+#: Environment variables with which a user chooses the BLAS threads; any one set wins.
+THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def limit_blas_threads(environ=None):
+    """Give NumPy's BLAS one thread, unless the environment chooses (``import course_pkg`` calls it).
+
+    The course's matrices are small (``H`` of 8 to 128): a BLAS library that starts one
+    thread per core for each product spends more time waking and spinning threads than
+    multiplying, and its threads fight torch's for the cores. ``make test`` and ``make lab``
+    set ``OPENBLAS_NUM_THREADS=1``; a learner who starts ``jupyter lab`` or Colab themselves
+    gets the same through this function (threadpoolctl). Setting any of
+    :data:`THREAD_VARIABLES` keeps the user's choice; :func:`course_pkg.bench.limit_threads`
+    overrides it inside a timing.
+
+    Args:
+        environ: the environment to read (default :data:`os.environ`).
+
+    Returns:
+        the :class:`threadpoolctl.threadpool_limits` object that holds the limit, or
+        ``None`` where the environment chose or threadpoolctl is not installed.
+    """
+    import os
+
+    environ = os.environ if environ is None else environ
+    if any(environ.get(name) for name in THREAD_VARIABLES):
+        return None
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:                     # optional: without it the user's BLAS default holds
+        return None
+    return threadpool_limits(limits=1, user_api="blas")
