@@ -5,8 +5,8 @@ For queries :math:`\mathbf{q}_t` (decoder states), keys :math:`\mathbf{k}_s` and
 
 .. math::
 
-    e_{ts} = \begin{cases} \mathbf{q}_t^\top \mathbf{k}_s & \text{dot (Luong)} \\
-             \mathbf{v}^\top \tanh(W_q \mathbf{q}_t + W_k \mathbf{k}_s) & \text{additive (Bahdanau)}
+    e_{ts} = \begin{cases} \mathbf{q}_t \mathbf{k}_s^\top & \text{dot (Luong)} \\
+             \tanh(\mathbf{q}_t W_q^\top + \mathbf{k}_s W_k^\top)\, \mathbf{v}^\top & \text{additive (Bahdanau)}
              \end{cases}, \qquad
     \alpha_{ts} = \frac{m_s\, e^{e_{ts}}}{\sum_{s'} m_{s'} e^{e_{ts'}}}, \qquad
     \mathbf{c}_t = \sum_s \alpha_{ts} \mathbf{v}_s .
@@ -137,7 +137,7 @@ def dot_attention_backward(dcontext, cache):
 
 
 def additive_attention_forward(query, keys, values, params, mask=None):
-    """Additive (Bahdanau) attention: ``e_ts = v . tanh(W_q q_t + W_k k_s)``.
+    """Additive (Bahdanau) attention: ``e_ts = tanh(q_t W_q^T + k_s W_k^T) . v``.
 
     Args:
         query: ``(N, T, Hq)``; keys: ``(N, S, Hk)``; values: ``(N, S, Hv)``; mask: ``(N, S)`` or ``None``.

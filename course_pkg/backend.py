@@ -162,14 +162,14 @@ def limit_blas_threads(environ=None):
     multiplying, and its threads fight torch's for the cores. ``make test`` and ``make lab``
     set ``OPENBLAS_NUM_THREADS=1``; a learner who starts ``jupyter lab`` or Colab themselves
     gets the same through this function (threadpoolctl). Setting any of
-    :data:`THREAD_VARIABLES` keeps the user's choice; :func:`course_pkg.bench.limit_threads`
+    ``THREAD_VARIABLES`` keeps the user's choice; :func:`course_pkg.bench.limit_threads`
     overrides it inside a timing.
 
     Args:
-        environ: the environment to read (default :data:`os.environ`).
+        environ: the environment to read (default ``os.environ``).
 
     Returns:
-        the :class:`threadpoolctl.threadpool_limits` object that holds the limit, or
+        the ``threadpoolctl.threadpool_limits`` object that holds the limit, or
         ``None`` where the environment chose or threadpoolctl is not installed.
     """
     import os

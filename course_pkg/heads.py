@@ -88,21 +88,21 @@ class Embedding(ModuleBase):
     """Lookup table of vectors, shaped like :class:`torch.nn.Embedding`.
 
     Args:
-        num_embeddings: vocabulary size ``V``.
+        num_embeddings: vocabulary size ``K``.
         embedding_dim: vector size ``E``.
         padding_idx: this row starts at zero and gets no gradient.
         backend, device, dtype, seed: see :class:`~course_pkg.layers.ModuleBase`.
 
     Inputs: integer indices of any shape ``S``. Returns: ``S + (E,)``. Parameter
-    ``weight (V, E)`` drawn from N(0, 1), as in torch.nn.
+    ``weight (K, E)`` drawn from N(0, 1), as in torch.nn.
 
     ``padding_idx`` may be negative, counted from the end, as in torch.nn (``-1`` is the
-    last row); it is stored as the row number in ``[0, V)``.
+    last row); it is stored as the row number in ``[0, K)``.
 
     Raises:
         TypeError: on a non-int size or ``padding_idx`` (and as
             :class:`~course_pkg.layers.ModuleBase` for the keyword arguments).
-        ValueError: on a size below 1, or a ``padding_idx`` outside ``[-V, V)``.
+        ValueError: on a size below 1, or a ``padding_idx`` outside ``[-K, K)``.
     """
 
     def __init__(self, num_embeddings, embedding_dim, padding_idx=None, **kwargs):
@@ -122,7 +122,7 @@ class Embedding(ModuleBase):
 
         Raises:
             TypeError: for indices that are not integers.
-            ValueError: for an index outside ``[0, V)``.
+            ValueError: for an index outside ``[0, K)``.
         """
         idx = V.check_ids("indices", index, self.num_embeddings)
         if self.backend == "torch":
@@ -317,9 +317,12 @@ class SequenceGenerator(_Composite):
     """1 vs N: a vector sets the initial state; tokens are generated one by one (看图说话).
 
     .. math::
-        \\mathbf{h}_0 = \\tanh(W_0 \\mathbf{v} + \\mathbf{b}_0), \\qquad
-        \\mathbf{h}_t = \\mathrm{rnn}(E[y_{t-1}], \\mathbf{h}_{t-1}), \\qquad
-        \\mathbf{z}_t = W_y \\mathbf{h}_t + \\mathbf{b}_y
+        \\mathbf{h}_0 = \\tanh(\\mathbf{v} W_0^\\top + \\mathbf{b}_0), \\qquad
+        \\mathbf{h}_t = \\mathrm{rnn}(W_e[y_{t-1}], \\mathbf{h}_{t-1}), \\qquad
+        \\mathbf{z}_t = \\mathbf{h}_t W_{hy}^\\top + \\mathbf{b}_{hy}
+
+    with :math:`W_0` = ``init.weight``, :math:`W_e` = ``embed.weight`` (row :math:`y` is token
+    :math:`y`'s vector) and :math:`W_{hy}` = ``head.weight``.
 
     In training the previous *true* token is fed (teacher forcing, 教师强制); in
     :meth:`generate` the previous *predicted* token.
@@ -327,11 +330,11 @@ class SequenceGenerator(_Composite):
     Args:
         rnn: a unidirectional, batch-first recurrent layer with ``input_size == embedding_dim``.
         feature_size: size of the conditioning vector ``v``.
-        vocab_size: ``V`` output tokens.
+        vocab_size: ``K`` output tokens.
         seed: seed of the new layers' initial weights.
 
     Inputs: ``features (N, F)`` and ``tokens_in (N, T)`` integers (``<bos>`` first).
-    Returns: logits ``(N, T, V)``.
+    Returns: logits ``(N, T, K)``.
 
     Raises:
         TypeError: if ``rnn`` is not a course_pkg ``RNN``, ``LSTM`` or ``GRU``, or a size or
@@ -369,25 +372,25 @@ class SequenceGenerator(_Composite):
         return initial_state(h, self.rnn)
 
     def forward(self, features, tokens_in):
-        """Teacher-forced logits ``(N, T, V)``; see the class docstring.
+        """Teacher-forced logits ``(N, T, K)``; see the class docstring.
 
         Raises:
             TypeError: if ``features`` is not an array of the model's back-end and dtype,
                 or ``tokens_in`` not integers.
             ValueError: if ``features`` is not ``(N, feature_size)``, ``tokens_in`` not
-                ``(N, T)`` with ``T >= 1`` and ids in ``[0, V)``.
+                ``(N, T)`` with ``T >= 1`` and ids in ``[0, K)``.
         """
         tokens = V.check_ids("tokens_in", tokens_in, self.vocab_size, ndim=2)
         if tokens.shape[0] != self._check_features(features).shape[0]:
             raise ValueError(f"Expected tokens_in with the batch size of features, {features.shape[0]}, "
                              f"got shape {tokens.shape}")
         out, _ = self.rnn(self.embed(tokens_in), self.initial_state(features))   # (N, T, H)
-        logits = self.head(out)                                 # (N, T, V)
+        logits = self.head(out)                                 # (N, T, K)
         self._cache = tuple(logits.shape)
         return logits
 
     def backward(self, dlogits):
-        """``dlogits (N, T, V) -> (dfeatures, grads)``.
+        """``dlogits (N, T, K) -> (dfeatures, grads)``.
 
         Raises:
             RuntimeError: if :meth:`forward` has not been called.

@@ -4,13 +4,14 @@ The encoder reads the source; its top layer's final state (both directions, if
 bidirectional) is the context vector :math:`\mathbf{c}`. Two ways to hand it over:
 
 - ``context="every_step"`` (the seed-002 picture): :math:`\mathbf{c}` is appended to the
-  decoder's input at every step, :math:`\mathbf{s}_t = \mathrm{dec}([E y_{t-1}; \mathbf{c}], \mathbf{s}_{t-1})`;
+  decoder's input at every step, :math:`\mathbf{s}_t = \mathrm{dec}([W_e[y_{t-1}], \mathbf{c}], \mathbf{s}_{t-1})`,
+  where :math:`W_e[y]` is row :math:`y` of the embedding table;
 - ``context="init"``: it sets the decoder's initial state,
-  :math:`\mathbf{s}_0 = \tanh(W_b \mathbf{c} + \mathbf{b}_b)`, for every layer.
+  :math:`\mathbf{s}_0 = \tanh(\mathbf{c} W_b^\top + \mathbf{b}_b)`, for every layer.
 
 With ``attention="dot"`` or ``"additive"`` each decoder state also attends over the
-encoder outputs (Luong's arrangement), :math:`\tilde{\mathbf{s}}_t = \tanh(W_c[\mathbf{s}_t;
-\mathbf{c}_t] + \mathbf{b}_c)`, and the output layer reads :math:`\tilde{\mathbf{s}}_t`.
+encoder outputs (Luong's arrangement), :math:`\tilde{\mathbf{s}}_t = \tanh([\mathbf{s}_t,
+\mathbf{c}_t] W_c^\top + \mathbf{b}_c)`, and the output layer reads :math:`\tilde{\mathbf{s}}_t`.
 Training feeds the true previous token (teacher forcing, 教师强制); :meth:`Seq2Seq.greedy`
 and :meth:`Seq2Seq.beam_search` feed the model's own predictions.
 """

@@ -9,13 +9,14 @@ check what that visit saw:
 - no console errors, page errors or failed local requests on any page;
 - MathJax typeset every formula: no ``.math`` element left without output, no MathJax error,
   no raw ``$$``, ``\\(``, ``\\[`` or ``$...$`` in the text outside code;
-- every image loaded (``naturalWidth > 0``);
+- every image loaded (``naturalWidth > 0``), and every figure of the book content has alt text
+  that a screen reader can read aloud (words, not its file path);
 - every internal link resolves, to a file of the site and, with a ``#fragment``, to an element
   with that id on the target page;
 - no request leaves the machine (each one is intercepted; any other host is refused);
 - the search page finds "LSTM" and "梯度消失" (English and Chinese search), with a snippet
   for every result and no raw TeX in them;
-- every notebook page has Binder, Colab and JupyterHub launch buttons and an ``.ipynb``
+- every notebook page has Binder and Colab launch buttons (no JupyterHub: no hub is named) and an ``.ipynb``
   download; chapter 1 links its key terms to the glossary and ends with exercise boxes that
   link to the exercise notebook, with hints in dropdowns; no solution is published;
 - glossary anchors are readable (``#term-Hidden-state``), never ``#term-0``;
@@ -87,6 +88,11 @@ async () => {
     rawTex,
     brokenImages: images.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.currentSrc || i.src),
     imageCount: images.length,
+    // Content images whose alt text is missing or a file path (the site's logo excluded).
+    badAlt: images.filter(i => i.closest('article'))
+      .filter(i => { const alt = (i.getAttribute('alt') || '').trim();
+                     return alt.split(/\\s+/).length < 5 || /\\.(png|jpe?g|svg)\\b|_images\\//i.test(alt); })
+      .map(i => (i.getAttribute('alt') || '').slice(0, 60) || i.currentSrc || i.src),
     links: [...document.querySelectorAll('a[href]')].map(a => a.href),
     ids: [...document.querySelectorAll('[id]')].map(e => e.id)
           .concat([...document.querySelectorAll('a[name]')].map(a => a.name)),
@@ -287,6 +293,11 @@ def test_every_image_loaded(site):
     assert _problems(site, "brokenImages") == {}
 
 
+def test_every_figure_has_alt_text(site):
+    """A screen reader reads an image's alt text aloud; a file path says nothing."""
+    assert _problems(site, "badAlt") == {}
+
+
 def test_every_internal_link_and_anchor_resolves(site):
     ids = {name: set(report["ids"]) for name, report in site["pages"].items()}
     broken, checked = [], 0
@@ -333,8 +344,10 @@ def test_launch_and_download_buttons_on_notebook_pages(site):
         ipynb = name.replace(".html", ".ipynb")
         launch = " ".join(report["launch"])
         assert re.search(rf"https://mybinder\.org/v2/gh/[^ ]+\?urlpath=lab/tree/{ipynb}", launch), name
-        # no button that fails: Colab lacks course_pkg, and no hub is configured
-        assert "colab.research.google.com" not in launch and "/hub/user-redirect/" not in launch, name
+        # Colab: the notebook's first cell installs the course there (tests/test_colab.py)
+        assert re.search(rf"https://colab\.research\.google\.com/github/[^ ]+/blob/[^ ]+/{ipynb}", launch), name
+        # no button that fails: no hub is configured
+        assert "/hub/user-redirect/" not in launch, name
         downloads = [urlsplit(h).path for h in report["download"]]
         assert f"/_sources/{ipynb}" in downloads, (name, downloads)
         assert (HTML / "_sources" / ipynb).is_file()

@@ -8,9 +8,12 @@ JSON as a dict); a chapter passes when no rule finds a problem. The rules:
 - a link to an exercise notebook that exists (``exercises/exNN_topic``);
 - a citation (``{cite}``, ``{cite:t}``, ``{cite:p}``);
 - every figure (a cell with an image output) has a caption in its cell metadata
-  (``mystnb.figure.caption``, rendered by MyST-NB) and hides its drawing code (``remove-input``);
+  (``mystnb.figure.caption``, rendered by MyST-NB), alt text that says what it shows
+  (``mystnb.image.alt``, at least 12 words and not a file name: a screen reader reads it
+  aloud instead of the image's path), and hides its drawing code (``remove-input``);
 - code and output lines of at most 80 characters;
 - no error or traceback in a stored output, unless the cell is tagged ``raises-exception``;
+- test machinery (OpenBLAS kernels) named only inside a collapsed ``{dropdown}`` note;
 - nbval markers (``# NBVAL_IGNORE_OUTPUT``) alone on their line, as nbval needs them
   (also checked in the solution and exercise notebooks);
 - the chapter is in ``_toc.yml``.
@@ -27,6 +30,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "notebooks").glob("ch[0-9][0-9]_*.ipynb"))
 MAX_LINE = 80
+MIN_ALT_WORDS = 12
+FILE_NAME = re.compile(r"\.(png|jpe?g|svg)\b|_images/", re.I)
 EXERCISE_LINK = re.compile(r"exercises/(ex\d\d_\w+?)(?:\.ipynb)?[>)`\s]")
 CITE = re.compile(r"\{cite(?::[tp])?\}`")
 TERM = re.compile(r"\{term\}`")
@@ -126,6 +131,11 @@ def rule_figures(nb):
         caption = ((meta.get("mystnb") or {}).get("figure") or {}).get("caption")
         if not caption or not str(caption).strip():
             problems.append(f"cell {i}: Expected a figure caption (metadata.mystnb.figure.caption), got none")
+        alt = str(((meta.get("mystnb") or {}).get("image") or {}).get("alt") or "").strip()
+        if len(alt.split()) < MIN_ALT_WORDS or FILE_NAME.search(alt):
+            problems.append(f"cell {i}: Expected alt text saying what the figure shows "
+                            f"(metadata.mystnb.image.alt, >= {MIN_ALT_WORDS} words, no file name), "
+                            f"got {alt[:60]!r}")
         if "remove-input" not in meta.get("tags", []):
             problems.append(f"cell {i}: Expected the figure's drawing code hidden (tag remove-input), got it shown")
     return problems
@@ -183,6 +193,22 @@ def rule_nbval_markers(nb):
     return problems
 
 
+MACHINERY = re.compile(r"OpenBLAS|Haswell|SkylakeX|Prescott|BLAS kernel")
+DROPDOWN = re.compile(r"^(:{3,}|`{3,})\{dropdown\}.*?^\1[ \t]*$", re.M | re.S)
+
+
+def rule_machinery_in_dropdowns(nb):
+    """Test machinery (BLAS kernels) is for contributors: a collapsed note, not the prose."""
+    problems = []
+    for i, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] == "markdown":
+            found = MACHINERY.findall(DROPDOWN.sub("", text(cell)))
+            if found:
+                problems.append(f"cell {i}: Expected test machinery ({found[0]}) inside a "
+                                f"{{dropdown}} note, got it in the prose")
+    return problems
+
+
 def rule_in_toc(nb, name):
     toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")
     if re.search(rf"notebooks/{re.escape(name)}(\.ipynb)?\s*$", toc, re.MULTILINE):
@@ -191,7 +217,8 @@ def rule_in_toc(nb, name):
 
 
 RULES = [rule_title_and_objectives, rule_summary_and_key_terms, rule_exercise_link, rule_citation,
-         rule_figures, rule_line_length, rule_no_unexpected_errors, rule_nbval_markers]
+         rule_figures, rule_line_length, rule_no_unexpected_errors, rule_nbval_markers,
+         rule_machinery_in_dropdowns]
 
 
 def problems(nb):
@@ -225,12 +252,14 @@ def code(source, outputs=(), tags=(), **meta):
             "outputs": list(outputs), "execution_count": 1}
 
 
+ALT = "A line chart of the loss against the epoch: the curve falls steeply and then levels off."
 FIGURE = {"output_type": "display_data", "metadata": {},
           "data": {"image/png": "iVBORw0KGgo=", "text/plain": "<Figure size 640x480 with 1 Axes>"}}
 GOOD = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
     md("# A chapter\n\n## Learning objectives\n\n- one"),
     code("print(1)", [{"output_type": "stream", "name": "stdout", "text": "1\n"}]),
-    code("plot()", [FIGURE], tags=["remove-input"], mystnb={"figure": {"caption": "A curve."}}),
+    code("plot()", [FIGURE], tags=["remove-input"], mystnb={"figure": {"caption": "A curve."},
+                                             "image": {"alt": ALT}}),
     md("As {cite}`elman1990` showed.\n\n## Summary\n\nText.\n\n## Key terms\n\n- {term}`hidden state`"),
     md("## Exercises\n\n{doc}`Exercise 1 <../exercises/ex01_rnn_step>`"),
 ]}
@@ -257,6 +286,10 @@ def test_a_chapter_that_meets_the_standard_passes():
     (lambda c: c.__setitem__(3, md("## Summary\n## Key terms\n- {term}`a`")), "citation"),
     (lambda c: c[2]["metadata"].pop("mystnb"), "figure caption"),
     (lambda c: c[2]["metadata"].__setitem__("tags", []), "remove-input"),
+    (lambda c: c[2]["metadata"]["mystnb"].pop("image"), "alt text"),
+    (lambda c: c[2]["metadata"]["mystnb"]["image"].__setitem__("alt", "A plot."), "alt text"),
+    (lambda c: c[2]["metadata"]["mystnb"]["image"].__setitem__(
+        "alt", "../_images/b6d7e0c1f2.png, the figure of the loss against the epoch in this chapter"), "alt text"),
     (lambda c: c[1].__setitem__("source", "x = '" + "a" * 80 + "'"), "code lines of at most 80"),
     (lambda c: c[1]["outputs"][0].__setitem__("text", "b" * 81 + "\n"), "output lines of at most 80"),
     (lambda c: c[1]["outputs"].append({"output_type": "error", "ename": "ValueError", "evalue": "",
@@ -264,6 +297,8 @@ def test_a_chapter_that_meets_the_standard_passes():
     (lambda c: c[1]["outputs"].append({"output_type": "stream", "name": "stderr",
                                        "text": "Traceback (most recent call last):\n"}), "traceback"),
     (lambda c: c[1].__setitem__("source", "# NBVAL_IGNORE_OUTPUT (trained)\nprint(1)"), "nbval marker alone"),
+    (lambda c: c[3].__setitem__("source", c[3]["source"] + "\n\nUnder OpenBLAS's Haswell kernel: 0.9."),
+     "inside a {dropdown}"),
 ])
 def test_each_rule_catches_its_problem(edit, fragment):
     found = broken(edit)
@@ -279,3 +314,9 @@ def test_an_error_the_chapter_means_to_show_is_allowed():
 
 def test_a_chapter_missing_from_the_toc_is_reported():
     assert rule_in_toc(GOOD, "ch99_not_written") == ["Expected notebooks/ch99_not_written in _toc.yml, got it missing"]
+
+
+def test_machinery_inside_a_dropdown_is_allowed():
+    def edit(cells):
+        cells[3]["source"] += "\n\n:::{dropdown} How it was measured\nUnder OpenBLAS's Haswell kernel.\n:::\n"
+    assert broken(edit) == []

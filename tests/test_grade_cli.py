@@ -78,7 +78,7 @@ def test_hostile_submissions_are_explained_not_silent(graded_class):
     assert reasons["hostile_ignores_alarm"] == "stopped after 6 s (time limit for the whole notebook)"
     assert reasons["hostile_infinite_loop"] == "rnn_step_forward took longer than 2 s"
     assert reasons["hostile_loop_after_definition"] == (
-        "cell 4 (rnn_step_forward), under \u201cPart 1: the forward step\u201d: took longer than 2 s; "
+        "cell 5 (rnn_step_forward), under \u201cPart 1: the forward step\u201d: took longer than 2 s; "
         "nothing it defined is graded")
     assert reasons["hostile_os_exit"].startswith("the process exited (code 3) before sending all its results")
     assert reasons["hostile_segfault_at_import"] == "the process was killed by SIGSEGV"

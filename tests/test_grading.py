@@ -242,7 +242,7 @@ def test_only_setup_graded_cells_and_definitions_run(tmp_path):
     graded = grade_notebook(write(tmp_path, nb), RUBRIC)
     assert (graded.status, graded.score, graded.cell_errors) == ("ok", 10.0, [])
     assert not marker.exists()
-    assert [c["mode"] for c in read_cells(tmp_path / EX01)] == ["all", "all", "all", "defs", "defs"]
+    assert [c["mode"] for c in read_cells(tmp_path / EX01)] == ["defs", "all", "all", "all", "defs", "defs"]
 
 
 def test_a_broken_setup_line_or_graded_cell_costs_only_what_it_breaks(tmp_path):
@@ -253,7 +253,7 @@ def test_a_broken_setup_line_or_graded_cell_costs_only_what_it_breaks(tmp_path):
     graded = grade_notebook(write(tmp_path, nb), RUBRIC)
     assert graded.score == 4.0 and failed(graded) == BACKWARD_IDS and graded.status == "missing"
     assert graded.cell_errors[0].startswith(
-        "cell 8 (rnn_step_backward), under \u201cPart 2: the backward step\u201d: SyntaxError")
+        "cell 9 (rnn_step_backward), under \u201cPart 2: the backward step\u201d: SyntaxError")
     assert graded.reason == "not defined: rnn_step_backward"
 
 
@@ -442,7 +442,8 @@ def test_tags_and_metadata_are_as_designed():
     solution, exercise = cells_by_id(SOLUTIONS / EX01), cells_by_id(EXERCISES / EX01)
     assert solution["forward"].metadata.course == {"grade_id": FORWARD}
     assert solution["backward"].metadata.course == {"grade_id": BACKWARD}
-    expected = {"setup": ["setup", "nbval-ignore-output"],
+    expected = {"colab-setup": ["remove-cell", "nbval-ignore-output"],
+                "setup": ["setup", "nbval-ignore-output"],
                 "forward": ["graded", "nbval-ignore-output"],
                 "check-forward": ["check", "raises-exception", "nbval-ignore-output"],
                 "backward": ["graded", "nbval-ignore-output"],
@@ -503,7 +504,7 @@ def test_untagged_cell_calling_a_graded_function_stops_generation():
     for cell in nb.cells:
         if cell.get("id") == "check-backward":
             cell.metadata.tags = []
-    with pytest.raises(ValueError, match=r"Expected cell 9 of x, which uses "
+    with pytest.raises(ValueError, match=r"Expected cell 10 of x, which uses "
                                          r"\['rnn_step_backward', 'rnn_step_forward'\], to be tagged"):
         mx.make_exercise(nb, "x")
     with pytest.raises(TypeError, match="Expected an nbformat v4 NotebookNode"):
@@ -512,8 +513,9 @@ def test_untagged_cell_calling_a_graded_function_stops_generation():
 
 def test_graded_cell_without_solution_region_stops_generation():
     nb = nbformat.read(SOLUTIONS / EX01, as_version=4)
-    nb.cells[3].source = "def rnn_step_forward(x, h_prev, params):\n    pass"
-    with pytest.raises(ValueError, match="In cell 3 of x: Expected a graded cell to hold"):
+    i = next(i for i, cell in enumerate(nb.cells) if cell.get("id") == "forward")
+    nb.cells[i].source = "def rnn_step_forward(x, h_prev, params):\n    pass"
+    with pytest.raises(ValueError, match=f"In cell {i} of x: Expected a graded cell to hold"):
         mx.make_exercise(nb, "x")
 
 
