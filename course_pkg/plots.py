@@ -769,3 +769,451 @@ def confusion_matrix(cm, labels, ax=None, title=None):
     if title is not None:
         ax.set_title(title)
     return fig
+
+
+# -- gated cells: LSTM and GRU diagrams (chapters 7 and 8) --
+
+from matplotlib.patches import Circle, Ellipse  # noqa: E402
+
+__all__ += ["draw_lstm_cell", "draw_gru_cell", "draw_lstm_gru_cells", "LSTM_TO_GRU"]
+
+_CELL_INCH = 0.62                    # inches per data unit in the cell diagrams
+_CELL_X, _CELL_Y = (-1.0, 7.5), (-2.25, 4.45)       # data limits of one cell diagram
+_GATE_W, _GATE_H = 0.6, 0.5          # a gate box (a layer: weights, bias, activation)
+_NODE_R = 0.19                       # an element-wise node (product, sum, 1 - z)
+_Y_X, _Y_BUS, _Y_GATE, _Y_MID, _Y_TOP = 0.0, 0.4, 1.3, 2.3, 3.7
+_X_IN, _X_OUT = -0.6, 7.0            # where the inputs enter and the outputs leave
+#: Gate fills: a GRU part shares the colour of the LSTM part whose role it takes over.
+_GATE_FILL = {"f": "#fbe0ad", "i": "#cde6f7", "g": "#cdeee0", "o": "#f4d6e7",
+              "z": "#fbe0ad", "one_minus": "#cde6f7", "n": "#cdeee0", "r": "#f5f1c0"}
+_GATE_EDGE = "#555555"
+
+
+def _cell_figure(ax, title):
+    """``(fig, ax)`` for one cell diagram: the given axes, or a new figure sized to the limits
+    at :data:`_CELL_INCH` inches per unit (smaller than the other diagrams' ``_INCH``)."""
+    _check_ax(ax)
+    _check_title(title)
+    if ax is None:
+        w, h = _CELL_X[1] - _CELL_X[0], _CELL_Y[1] - _CELL_Y[0]
+        title_h = 0.3 if title is not None else 0.0
+        size = (round(_CELL_INCH * w, 1), round(_CELL_INCH * h + title_h, 1))
+        ax = plt.figure(figsize=size, dpi=STYLE["figure.dpi"]).add_axes((0, 0, 1, 1 - title_h / size[1]))
+    return _new_axes(ax, _CELL_X, _CELL_Y, title)
+
+
+def _wire(ax, points, head=True, gid="wire", width=1.3):
+    """A polyline through ``points`` (data units), with an arrow head at the end if ``head``.
+
+    Wires that meet are joined by a :func:`_junction` dot; a wire that crosses another
+    without joining it is drawn in two pieces with a gap at the crossing.
+    """
+    codes = [Path.MOVETO] + [Path.LINETO] * (len(points) - 1)
+    wire = FancyArrowPatch(path=Path(points, codes), arrowstyle="-|>" if head else "-",
+                           mutation_scale=11, linewidth=width, color=COLORS["arrow"], zorder=1)
+    wire.set_gid(gid)
+    ax.add_patch(wire)
+    return wire
+
+
+def _junction(ax, xy):
+    """A dot where a wire splits (or two wires join into one bus)."""
+    dot = Circle(xy, 0.05, facecolor=COLORS["arrow"], edgecolor="none", zorder=2)
+    dot.set_gid("junction")
+    ax.add_patch(dot)
+
+
+def _gate(ax, xy, activation, letter, label_xy, label_ha="left", label_va="bottom"):
+    """A gate box (``sigma`` or ``tanh`` on an affine map) and its vector's letter beside it."""
+    _box(ax, xy, r"$\sigma$" if activation == "sigmoid" else "tanh", gid="gate",
+         fill=_GATE_FILL[letter], edge=_GATE_EDGE, width=_GATE_W, height=_GATE_H,
+         fontsize=12 if activation == "sigmoid" else 9)
+    label = ax.text(*label_xy, rf"$\mathbf{{{letter}}}_t$", ha=label_ha, va=label_va,
+                    fontsize=10, zorder=3)
+    label.set_gid("gate_label")
+
+
+def _node(ax, xy, kind):
+    """An element-wise node: ``"product"`` (drawn as the symbol, a circle with a dot),
+    ``"sum"`` (+) or ``"one_minus"`` (1 -)."""
+    fill = _GATE_FILL["one_minus"] if kind == "one_minus" else "white"
+    circle = Circle(xy, _NODE_R, facecolor=fill, edgecolor=COLORS["arrow"], linewidth=1.2,
+                    zorder=3)
+    circle.set_gid(kind)
+    ax.add_patch(circle)
+    if kind == "product":
+        ax.add_patch(Circle(xy, 0.045, facecolor=COLORS["arrow"], edgecolor="none", zorder=4))
+    else:
+        text = ax.text(*xy, "+" if kind == "sum" else r"$1{-}$", ha="center", va="center_baseline",
+                       fontsize=12 if kind == "sum" else 8, zorder=4)
+        text.set_gid(kind)
+
+
+def _port(ax, xy, text, gid, ha="left", va="bottom"):
+    """The label of an input (gid ``"input"``) or output (gid ``"output"``) of the cell."""
+    label = ax.text(*xy, text, ha=ha, va=va, fontsize=11, zorder=3)
+    label.set_gid(gid)
+
+
+def _cell_frame(ax):
+    """The cell's background box, gid ``"cell"``."""
+    frame = FancyBboxPatch((0.0, -0.35), 6.4, 4.55, boxstyle="round,pad=0,rounding_size=0.25",
+                           facecolor="#f6f6f6", edgecolor="#aaaaaa", linewidth=1.0, zorder=0)
+    frame.set_gid("cell")
+    ax.add_patch(frame)
+
+
+def _equations(ax, lines):
+    for k, line in enumerate(lines):
+        text = ax.text(3.2, -1.45 - 0.48 * k, line, ha="center", va="center", fontsize=9, zorder=3)
+        text.set_gid("equation")
+
+
+_R = _NODE_R
+_GATE_TOP, _GATE_BOTTOM = _Y_GATE + _GATE_H / 2, _Y_GATE - _GATE_H / 2
+
+
+def draw_lstm_cell(ax=None, title=None):
+    r"""Draw one LSTM cell (长短期记忆网络单元): its four gates, the cell-state path, ⊙ and +.
+
+    The cell state runs along the top, :math:`\mathbf{c}_{t-1} \to \mathbf{c}_t`, touched
+    only by an element-wise product (⊙, the forget gate) and a sum (+, the new content):
+    :math:`\mathbf{c}_t = \mathbf{f}_t \odot \mathbf{c}_{t-1} + \mathbf{i}_t \odot \mathbf{g}_t`.
+    Below it, :math:`\mathbf{h}_{t-1}` (from the left) and :math:`\mathbf{x}_t` (from below)
+    join one bus that feeds the four gate boxes, each an affine map of both followed by
+    :math:`\sigma` or tanh, with torch's letters (:mod:`course_pkg.lstm`): the input gate
+    :math:`\mathbf{i}_t`, the forget gate :math:`\mathbf{f}_t`, the candidate
+    :math:`\mathbf{g}_t` and the output gate :math:`\mathbf{o}_t`, drawn left to right in
+    the order they act on the cell state (:math:`\mathbf{f}, \mathbf{i}, \mathbf{g},
+    \mathbf{o}`; torch stacks their rows as :math:`i, f, g, o`). The output gate scales
+    :math:`\tanh(\mathbf{c}_t)` (an element-wise tanh, drawn as a white oval) into
+    :math:`\mathbf{h}_t`, which leaves on the right below :math:`\mathbf{c}_t`. The
+    equations are written under the cell.
+
+    Args:
+        ax: a matplotlib ``Axes`` to draw on; ``None`` creates a new figure (about 5.3 x 4.3
+            inches).
+        title: optional axes title (English/math only).
+
+    Returns:
+        matplotlib.figure.Figure: the figure drawn on. Patches carry gids ``"gate"`` (4 boxes),
+        ``"product"`` (3 ⊙ nodes), ``"sum"`` (1), ``"pointwise"`` (the tanh of
+        :math:`\mathbf{c}_t`), ``"state_path"`` (the 3 segments of the cell-state line),
+        ``"cell"`` (the background), ``"wire"`` and ``"junction"``; texts carry
+        ``"gate_label"`` (:math:`\mathbf{f}_t, \mathbf{i}_t, \mathbf{g}_t, \mathbf{o}_t`),
+        ``"input"``, ``"output"`` and ``"equation"``.
+
+    Raises:
+        TypeError: if ``ax`` is not an ``Axes`` or ``title`` is neither ``None`` nor a ``str``.
+    """
+    fig, ax = _cell_figure(ax, title)
+    _cell_frame(ax)
+    x_f, x_i, x_g, x_o, x_c = 1.4, 2.2, 3.0, 4.4, 5.6
+    # the cell-state path along the top: c_{t-1} -> (*f) -> (+ i*g) -> c_t
+    _wire(ax, [(_X_IN, _Y_TOP), (x_f - _R, _Y_TOP)], gid="state_path", width=2.2)
+    _wire(ax, [(x_f + _R, _Y_TOP), (x_g - _R, _Y_TOP)], gid="state_path", width=2.2)
+    _wire(ax, [(x_g + _R, _Y_TOP), (_X_OUT, _Y_TOP)], gid="state_path", width=2.2)
+    _node(ax, (x_f, _Y_TOP), "product")
+    _node(ax, (x_g, _Y_TOP), "sum")
+    _port(ax, (_X_IN, _Y_TOP + 0.12), r"$\mathbf{c}_{t-1}$", "input")
+    _port(ax, (_X_OUT, _Y_TOP + 0.12), r"$\mathbf{c}_t$", "output", ha="right")
+    # the bus [h_{t-1}, x_t] feeding the four gates
+    _wire(ax, [(_X_IN, _Y_BUS), (x_o, _Y_BUS)], head=False)
+    _wire(ax, [(0.8, _Y_X - 0.7), (0.8, _Y_BUS)], head=False)
+    _junction(ax, (0.8, _Y_BUS))
+    _port(ax, (_X_IN, _Y_BUS + 0.08), r"$\mathbf{h}_{t-1}$", "input")
+    _port(ax, (0.8, _Y_X - 0.72), r"$\mathbf{x}_t$", "input", ha="center", va="top")
+    for x in (x_f, x_i, x_g, x_o):
+        _wire(ax, [(x, _Y_BUS), (x, _GATE_BOTTOM)])
+        if x != x_o:
+            _junction(ax, (x, _Y_BUS))
+    _gate(ax, (x_f, _Y_GATE), "sigmoid", "f", (x_f + 0.08, _GATE_TOP + 0.05))
+    _gate(ax, (x_i, _Y_GATE), "sigmoid", "i", (x_i + 0.08, _GATE_TOP + 0.05))
+    _gate(ax, (x_g, _Y_GATE), "tanh", "g", (x_g + 0.08, _GATE_TOP + 0.05))
+    _gate(ax, (x_o, _Y_GATE), "sigmoid", "o", ((x_o + _GATE_W / 2 + x_c - _R) / 2, _Y_GATE + 0.07),
+          label_ha="center")
+    # f * c_{t-1}; i * g added to the cell state
+    _wire(ax, [(x_f, _GATE_TOP), (x_f, _Y_TOP - _R)])
+    _wire(ax, [(x_i, _GATE_TOP), (x_i, _Y_MID), (x_g - _R, _Y_MID)])
+    _wire(ax, [(x_g, _GATE_TOP), (x_g, _Y_MID - _R)])
+    _node(ax, (x_g, _Y_MID), "product")
+    _wire(ax, [(x_g, _Y_MID + _R), (x_g, _Y_TOP - _R)])
+    # h_t = o * tanh(c_t)
+    _junction(ax, (x_c, _Y_TOP))
+    _wire(ax, [(x_c, _Y_TOP), (x_c, 2.7 + 0.2)])
+    oval = Ellipse((x_c, 2.7), 0.75, 0.4, facecolor="white", edgecolor=_GATE_EDGE, linewidth=1.2,
+                   zorder=2)
+    oval.set_gid("pointwise")
+    ax.add_patch(oval)
+    ax.text(x_c, 2.7, "tanh", ha="center", va="center", fontsize=8, zorder=3).set_gid("pointwise")
+    _wire(ax, [(x_c, 2.7 - 0.2), (x_c, _Y_GATE + _R)])
+    _wire(ax, [(x_o + _GATE_W / 2, _Y_GATE), (x_c - _R, _Y_GATE)])
+    _node(ax, (x_c, _Y_GATE), "product")
+    _wire(ax, [(x_c, _Y_GATE - _R), (x_c, _Y_BUS), (_X_OUT, _Y_BUS)])
+    _port(ax, (_X_OUT, _Y_BUS + 0.08), r"$\mathbf{h}_t$", "output", ha="right")
+    _equations(ax, [r"$\mathbf{c}_t = \mathbf{f}_t \odot \mathbf{c}_{t-1}"
+                    r" + \mathbf{i}_t \odot \mathbf{g}_t, \quad"
+                    r"\mathbf{h}_t = \mathbf{o}_t \odot \tanh(\mathbf{c}_t)$",
+                    r"each box: $\sigma$ or tanh of an affine map of $\mathbf{x}_t$ and"
+                    r" $\mathbf{h}_{t-1}$"])
+    return fig
+
+
+def draw_gru_cell(ax=None, title=None):
+    r"""Draw one GRU cell (门控循环单元) as torch computes it: gates r, z, candidate n, ⊙ and +.
+
+    One state, :math:`\mathbf{h}`, runs along the top. :math:`\mathbf{h}_{t-1}` also goes
+    down to a bus that it shares with :math:`\mathbf{x}_t` (from below), which feeds the
+    reset gate :math:`\mathbf{r}_t` and the update gate :math:`\mathbf{z}_t`
+    (:mod:`course_pkg.gru`, rows :math:`r, z, n`). The reset gate acts **after** the
+    recurrent product, as in ``torch.nn.GRU``: :math:`\mathbf{h}_{t-1}` alone goes through
+    the box :math:`W_{hn}` (the map :math:`\mathbf{h}_{t-1} W_{hn}^\top + \mathbf{b}_{hn}`), the
+    result is multiplied (⊙) by :math:`\mathbf{r}_t` and enters the candidate's tanh beside
+    :math:`\mathbf{x}_t`. The wire from :math:`\mathbf{h}_{t-1}` to :math:`W_{hn}` crosses
+    :math:`\mathbf{z}_t`'s wire without joining it (a gap). The new state is torch's blend
+    :math:`\mathbf{h}_t = (1 - \mathbf{z}_t) \odot \mathbf{n}_t + \mathbf{z}_t \odot
+    \mathbf{h}_{t-1}`: :math:`\mathbf{z}_t` multiplies the old state on the top line, and
+    the node "1 −" turns it into the weight of the candidate. The equations are written
+    under the cell.
+
+    Args:
+        ax: a matplotlib ``Axes`` to draw on; ``None`` creates a new figure (about 5.3 x 4.3
+            inches).
+        title: optional axes title (English/math only).
+
+    Returns:
+        matplotlib.figure.Figure: the figure drawn on. Patches carry gids ``"gate"`` (3 boxes),
+        ``"linear"`` (the :math:`W_{hn}` box), ``"product"`` (3 ⊙ nodes), ``"sum"`` (1),
+        ``"one_minus"`` (1), ``"state_path"`` (the 3 segments of the state line), ``"cell"``,
+        ``"wire"`` and ``"junction"``; texts carry ``"gate_label"`` (:math:`\mathbf{r}_t,
+        \mathbf{z}_t, \mathbf{n}_t`), ``"weight"``, ``"input"``, ``"output"`` and
+        ``"equation"``.
+
+    Raises:
+        TypeError: if ``ax`` is not an ``Axes`` or ``title`` is neither ``None`` nor a ``str``.
+    """
+    fig, ax = _cell_figure(ax, title)
+    _cell_frame(ax)
+    x_tap, x_z, x_r, x_n, x_b, x_s = 0.3, 1.4, 2.4, 3.6, 4.6, 5.6
+    y_hn, y_zb = 2.95, 3.34              # the W_hn box and 1 - z; the z wire's branch to 1 - z
+    gap = 0.12                           # half the gap where h_{t-1} -> W_hn crosses z's wire
+    # the state path along the top: h_{t-1} -> (*z) -> (+ (1-z)*n) -> h_t
+    _wire(ax, [(_X_IN, _Y_TOP), (x_z - _R, _Y_TOP)], gid="state_path", width=2.2)
+    _wire(ax, [(x_z + _R, _Y_TOP), (x_s - _R, _Y_TOP)], gid="state_path", width=2.2)
+    _wire(ax, [(x_s + _R, _Y_TOP), (_X_OUT, _Y_TOP)], gid="state_path", width=2.2)
+    _node(ax, (x_z, _Y_TOP), "product")
+    _node(ax, (x_s, _Y_TOP), "sum")
+    _port(ax, (_X_IN, _Y_TOP + 0.12), r"$\mathbf{h}_{t-1}$", "input")
+    _port(ax, (_X_OUT, _Y_TOP + 0.12), r"$\mathbf{h}_t$", "output", ha="right")
+    # h_{t-1} down to the bus [h_{t-1}, x_t] of r and z, and (alone) to W_hn
+    _junction(ax, (x_tap, _Y_TOP))
+    _wire(ax, [(x_tap, _Y_TOP), (x_tap, _Y_BUS), (x_r, _Y_BUS)], head=False)
+    _junction(ax, (x_tap, y_hn))
+    _wire(ax, [(x_tap, y_hn), (x_z - gap, y_hn)], head=False)     # crosses z's wire: a gap
+    _wire(ax, [(x_z + gap, y_hn), (x_r - 0.35, y_hn)])
+    _wire(ax, [(0.8, _Y_X - 0.7), (0.8, _Y_BUS)], head=False)
+    _junction(ax, (0.8, _Y_BUS))
+    _port(ax, (0.8, _Y_X - 0.72), r"$\mathbf{x}_t$", "input", ha="center", va="top")
+    for x in (x_z, x_r):
+        _wire(ax, [(x, _Y_BUS), (x, _GATE_BOTTOM)])
+    _junction(ax, (x_z, _Y_BUS))
+    # x_t alone to the candidate
+    _junction(ax, (0.8, _Y_X))
+    _wire(ax, [(0.8, _Y_X), (x_n, _Y_X), (x_n, _Y_MID - _GATE_H / 2)])
+    _gate(ax, (x_z, _Y_GATE), "sigmoid", "z", (x_z + 0.08, _GATE_TOP + 0.05))
+    _gate(ax, (x_r, _Y_GATE), "sigmoid", "r", (x_r + 0.08, _GATE_TOP + 0.05))
+    # reset after the product: r * (h_{t-1} W_hn^T + b_hn), then the candidate n
+    _box(ax, (x_r, y_hn), "$W_{hn}$", gid="linear", fill="white", edge=_GATE_EDGE, width=0.7,
+         height=0.4, fontsize=9)
+    ax.texts[-1].set_gid("weight")
+    _wire(ax, [(x_r, y_hn - 0.2), (x_r, _Y_MID + _R)])
+    _wire(ax, [(x_r, _GATE_TOP), (x_r, _Y_MID - _R)])
+    _node(ax, (x_r, _Y_MID), "product")
+    _wire(ax, [(x_r + _R, _Y_MID), (x_n - _GATE_W / 2, _Y_MID)])
+    _gate(ax, (x_n, _Y_MID), "tanh", "n", ((x_n + _GATE_W / 2 + x_b - _R) / 2, _Y_MID + 0.07),
+          label_ha="center")
+    # z * h_{t-1} on the top line; (1 - z) * n added to it
+    _wire(ax, [(x_z, _GATE_TOP), (x_z, _Y_TOP - _R)])
+    _junction(ax, (x_z, y_zb))
+    _wire(ax, [(x_z, y_zb), (x_b, y_zb), (x_b, y_hn + _R)])
+    _node(ax, (x_b, y_hn), "one_minus")
+    _wire(ax, [(x_b, y_hn - _R), (x_b, _Y_MID + _R)])
+    _wire(ax, [(x_n + _GATE_W / 2, _Y_MID), (x_b - _R, _Y_MID)])
+    _node(ax, (x_b, _Y_MID), "product")
+    _wire(ax, [(x_b + _R, _Y_MID), (x_s, _Y_MID), (x_s, _Y_TOP - _R)])
+    _equations(ax, [r"$\mathbf{n}_t = \tanh(\mathbf{x}_t W_{in}^\top + \mathbf{b}_{in}"
+                    r" + \mathbf{r}_t \odot (\mathbf{h}_{t-1} W_{hn}^\top + \mathbf{b}_{hn}))$",
+                    r"$\mathbf{h}_t = (1 - \mathbf{z}_t) \odot \mathbf{n}_t"
+                    r" + \mathbf{z}_t \odot \mathbf{h}_{t-1}$"])
+    return fig
+
+
+#: What the GRU does with each part of the LSTM, as :func:`draw_lstm_gru_cells` writes it.
+LSTM_TO_GRU = (
+    (r"forget $\mathbf{f}_t$ and input $\mathbf{i}_t$",
+     r"one update gate: $\mathbf{z}_t$ keeps the old state, $1 - \mathbf{z}_t$ lets $\mathbf{n}_t$ in"),
+    (r"candidate $\mathbf{g}_t$", r"candidate $\mathbf{n}_t$, with the reset gate $\mathbf{r}_t$ inside"),
+    (r"output gate $\mathbf{o}_t$", r"none: $\mathbf{h}_t$ is the blend itself"),
+    (r"cell state $\mathbf{c}_t$ and hidden state $\mathbf{h}_t$", r"one state $\mathbf{h}_t$"),
+)
+
+
+def draw_lstm_gru_cells(title=None):
+    r"""Draw the GRU beside the LSTM, with what becomes of each LSTM part in the GRU.
+
+    Left :func:`draw_lstm_cell`, right :func:`draw_gru_cell`; a GRU part has the colour of
+    the LSTM part whose role it takes. Under them, one line per row of
+    :data:`LSTM_TO_GRU`: the update gate couples forget and input (:math:`\mathbf{z}_t` keeps
+    the old state, :math:`1 - \mathbf{z}_t` admits the candidate, so the two weights sum to
+    1 where the LSTM's :math:`\mathbf{f}_t` and :math:`\mathbf{i}_t` are free), the
+    candidate :math:`\mathbf{g}_t` becomes :math:`\mathbf{n}_t` (with the reset gate inside),
+    there is no output gate, and the cell state and the hidden state merge into one
+    :math:`\mathbf{h}_t`.
+
+    Args:
+        title: optional figure title (English/math only).
+
+    Returns:
+        matplotlib.figure.Figure: two Axes (titled "LSTM" and "GRU") drawn as the two
+        functions above, and 12 figure texts with gid ``"mapping"`` (per row of
+        :data:`LSTM_TO_GRU`: the LSTM part, an arrow, the GRU part).
+
+    Raises:
+        TypeError: if ``title`` is neither ``None`` nor a ``str``.
+    """
+    _check_title(title)
+    scale = 0.56
+    w, h = _CELL_X[1] - _CELL_X[0], _CELL_Y[1] - _CELL_Y[0]
+    map_h, head_h = 1.2, (0.65 if title is not None else 0.35)        # inches
+    size = (round(2 * scale * w, 1), round(scale * h + head_h + map_h, 1))
+    fig = plt.figure(figsize=size, dpi=STYLE["figure.dpi"])
+    rect = (map_h / size[1], scale * h / size[1])                      # bottom, height
+    draw_lstm_cell(ax=fig.add_axes((0.0, rect[0], 0.5, rect[1])), title="LSTM")
+    draw_gru_cell(ax=fig.add_axes((0.5, rect[0], 0.5, rect[1])), title="GRU")
+    head = fig.text(0.5, (map_h - 0.05) / size[1], r"LSTM $\rightarrow$ GRU", ha="center",
+                    va="top", fontsize=10, fontweight="bold")
+    head.set_gid("note")
+    for k, (lstm_part, gru_part) in enumerate(LSTM_TO_GRU):
+        y = (map_h - 0.33 - 0.21 * k) / size[1]
+        for x, text, ha in ((0.485, lstm_part, "right"), (0.5, r"$\rightarrow$", "center"),
+                            (0.515, gru_part, "left")):
+            fig.text(x, y, text, ha=ha, va="top", fontsize=9).set_gid("mapping")
+    if title is not None:
+        fig.suptitle(title, y=1 - 0.05 / size[1], va="top")
+    return fig
+
+
+# -- the BPTT computational graph (chapter 3) --
+__all__ += ["draw_bptt_graph"]
+
+_ROADS = {"road1": "#0072b2", "road2": "#d55e00"}     # h_k's two roads to the loss
+_Y_LT, _Y_L = 3.55, 4.6                               # rows of the losses L_t and of L
+
+
+def draw_bptt_graph(T=3, highlight=None, ax=None, title=None):
+    r"""Draw the computational graph that BPTT (随时间反向传播) runs backwards, and a state's two roads.
+
+    Step :math:`t` reads :math:`\mathbf{x}_t` (:math:`W_{ih}`) and :math:`\mathbf{h}_{t-1}`
+    (:math:`W_{hh}`) and writes :math:`\mathbf{h}_t`; the output layer (:math:`W_{hy}`) turns
+    :math:`\mathbf{h}_t` into the scores :math:`\mathbf{z}_t`, which give the loss
+    :math:`L_t` of the step, and the losses add up to :math:`L = \sum_t L_t`. The state
+    :math:`\mathbf{h}_k` (``highlight``) reaches :math:`L` by two roads, coloured: through
+    its own output, :math:`\mathbf{h}_k \to \mathbf{z}_k \to L_k \to L` (blue, arrow gid
+    ``"road1"``), and through the next state, :math:`\mathbf{h}_k \to \mathbf{h}_{k+1}` and
+    everything after it (orange, ``"road2"``). The legend under the graph writes the
+    gradient each road brings back: :math:`\partial L_k / \partial \mathbf{h}_k` and
+    :math:`\boldsymbol{\delta}_{k+1} \operatorname{diag}(1 - \mathbf{h}_{k+1}^2) W_{hh}`,
+    which add up to :math:`\boldsymbol{\delta}_k = \partial L / \partial \mathbf{h}_k` (row
+    vectors, as in :func:`course_pkg.rnn.rnn_backward`). For :math:`k = T` there is no
+    second road. Vectors are bold in the figure, as in the book.
+
+    Args:
+        T: the number of time steps, an int in ``[1, 8]``.
+        highlight: the step :math:`k` in ``[1, T]`` whose roads are coloured; ``None``
+            takes ``T - 1`` (``1`` when ``T = 1``).
+        ax: a matplotlib ``Axes`` to draw on; ``None`` creates a new figure sized to fit
+            (about 4.6 x 4.9 inches for ``T = 3``, 1.2 inches wider per extra step).
+        title: optional axes title (English/math only).
+
+    Returns:
+        matplotlib.figure.Figure: the figure drawn on. Boxes (and their labels) carry the
+        gids ``"input"`` (:math:`\mathbf{x}_t`), ``"initial"`` (:math:`\mathbf{h}_0`),
+        ``"hidden"``, ``"output"`` (:math:`\mathbf{z}_t`), ``"loss"`` (:math:`L_t`) and
+        ``"total_loss"`` (:math:`L`); the ``5 T`` arrows, each from the box it leaves to
+        the box it enters, the gids ``"road1"`` (3), ``"road2"`` (``4 (T - k)``) and
+        ``"forward"`` (the rest); the legend's two lines ``"legend"``.
+
+    Raises:
+        TypeError: if ``T`` or ``highlight`` is not an int, ``ax`` is not an ``Axes`` or
+            ``title`` is neither ``None`` nor a ``str``.
+        ValueError: if ``T`` is outside ``[1, 8]`` or ``highlight`` outside ``[1, T]``.
+    """
+    T = V.check_int("T", T, 1, 8)
+    k = V.check_int("highlight", highlight, 1, T, none=True)
+    k = max(T - 1, 1) if k is None else k
+    _check_title(title)
+    right = max(T * _STEP + 0.7, 3.4)             # room for the legend when T is small
+    fig, ax = _new_axes(ax, (-0.55, right), (_Y_IN - 1.45, _Y_L + 0.35), title)
+
+    def road(t_from, what):
+        """The road (gid) of an arrow leaving step ``t_from``'s ``what`` ("h", "z", "L", "hh")."""
+        if t_from == k and what in ("h", "z", "L"):
+            return "road1"
+        if t_from > k or (t_from == k and what == "hh"):
+            return "road2"
+        return "forward"
+
+    def arrow(start, end, gid):
+        a = _arrow(ax, start, end)
+        a.set_gid(gid)
+        if gid != "forward":
+            a.set_color(_ROADS[gid])
+            a.set_linewidth(2.4)
+        return a
+
+    _box(ax, (0.0, _Y_H), r"$\mathbf{h}_0$", gid="initial", fill=COLORS["initial"],
+         edge="#777777", width=0.7, dashed=True)
+    _note(ax, (0.0, _Y_H - _BOX_H / 2 - 0.08), "given", va="top")
+    _note(ax, (0.0, _Y_OUT), "output\nlayer")
+    _note(ax, (0.0, _Y_LT), "loss of\nthe step")
+    x_L = (T + 1) * _STEP / 2
+    terms = " + ".join(f"L_{t}" for t in range(1, T + 1)) if T <= 3 else rf"L_1 + \dots + L_{T}"
+    _box(ax, (x_L, _Y_L), f"$L = {terms}$", gid="total_loss", fill="#f3e0ec",
+         edge=COLORS["weight"], width=(1.2, 1.8, 2.4)[T - 1] if T <= 3 else 2.2, height=0.5,
+         fontsize=11)
+    prev_right = 0.35
+    for t in range(1, T + 1):
+        cx = t * _STEP
+        box = _box(ax, (cx, _Y_H), rf"$\mathbf{{h}}_{{{t}}}$", gid="hidden",
+                   fill=COLORS["hidden"], edge=COLORS["hidden_edge"])
+        if t == k:
+            box.set_linewidth(2.6)
+        arrow((prev_right, _Y_H), (cx - _BOX_W / 2, _Y_H), road(t - 1, "hh"))
+        _weight(ax, ((prev_right + cx - _BOX_W / 2) / 2, _Y_H + 0.08), "$W_{hh}$", va="bottom")
+        prev_right = cx + _BOX_W / 2
+        _box(ax, (cx, _Y_IN), rf"$\mathbf{{x}}_{{{t}}}$", gid="input", fill=COLORS["input"],
+             edge=COLORS["input_edge"], width=0.7, height=0.42, fontsize=11)
+        arrow((cx, _Y_IN + 0.21), (cx, _Y_H - _BOX_H / 2), "forward")
+        _weight(ax, (cx + 0.06, (_Y_IN + _Y_H) / 2 - 0.02), "$W_{ih}$", ha="left")
+        _box(ax, (cx, _Y_OUT), rf"$\mathbf{{z}}_{{{t}}}$", gid="output", fill=COLORS["output"],
+             edge=COLORS["output_edge"], width=0.7, height=0.42, fontsize=11)
+        arrow((cx, _Y_H + _BOX_H / 2), (cx, _Y_OUT - 0.21), road(t, "h"))
+        _weight(ax, (cx + 0.06, (_Y_H + _Y_OUT) / 2 + 0.02), "$W_{hy}$", ha="left")
+        _box(ax, (cx, _Y_LT), f"$L_{{{t}}}$", gid="loss", fill="#f3e0ec", edge=COLORS["weight"],
+             width=0.7, height=0.42, fontsize=11)
+        arrow((cx, _Y_OUT + 0.21), (cx, _Y_LT - 0.21), road(t, "z"))
+        arrow((cx, _Y_LT + 0.21), (x_L + 0.3 * (cx - x_L) / max(T - 1, 1), _Y_L - 0.25),
+              road(t, "L"))
+    # the legend: what each road brings back to h_k
+    one = (rf"road 1, through $\mathbf{{z}}_{{{k}}}$: "
+           rf"$\partial L_{{{k}}} / \partial \mathbf{{h}}_{{{k}}}$")
+    if k < T:
+        two = (rf"road 2, through $\mathbf{{h}}_{{{k + 1}}}$: $\boldsymbol{{\delta}}_{{{k + 1}}}\,"
+               rf"\mathrm{{diag}}(1 - \mathbf{{h}}_{{{k + 1}}}^2)\, W_{{hh}}$")
+    else:
+        two = rf"no road 2: $\mathbf{{h}}_{{{k}}}$ is the last state"
+    for y, text, gid in ((_Y_IN - 0.75, one, "road1"), (_Y_IN - 1.15, two, "road2")):
+        label = ax.text(-0.45, y, text, ha="left", va="center", fontsize=10, zorder=3,
+                        color=_ROADS[gid])
+        label.set_gid("legend")
+    return fig
