@@ -48,7 +48,7 @@ OUTPUT_GATE_CHAPTERS = {"ch07_lstm", "ch08_gru"}
 SHARED = {
     "K": "classes of an output layer; in chapter 13 attention's keys (the literature's letter)",
     "V": "chapter 10's target vocabulary size (its K classes); in chapter 13 attention's values",
-    "y_t": "the target of step t: a token in chapter 10, a series' value in chapter 12",
+    "y_t": "the target of step t: a character in chapter 4, a token in chapter 10, a series' value in chapter 12",
     "\\mathbf{v}": "chapter 6's input vector; in chapter 10 additive attention's weight vector",
     "\\mathbf{p}_t": "predicted probabilities (chapters 4, 6); chapter 13's positional encoding",
     "k": "a lag in chapter 3; the count add-k smoothing adds in chapter 11 (its row says so)",
