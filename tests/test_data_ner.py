@@ -33,24 +33,68 @@ def test_bio_is_well_formed(data):
                     assert prev in (f"B-{cur[2:]}", f"I-{cur[2:]}")
 
 
+def frame(tokens, spans):
+    """The template a sentence was filled from: each entity put back as its {TYPE} slot."""
+    out, last = [], 0
+    for a, b, kind in spans:
+        out += tokens[last:a] + [f"{{{kind}}}"]
+        last = b
+    return " ".join(out + tokens[last:])
+
+
 def test_entities_span_exactly_their_tokens(data):
     """Putting each span back as its {TYPE} slot must give the template the sentence came from."""
-    templates = {tuple(ner.tokenize(ner._SLOT.sub(lambda m: f"SLOT{m.group(1)}", t))) for t in ner.TEMPLATES}
     types = set()
     for s in data[:3]:
         for toks, tags, spans in zip(s.tokens, s.tags, s.spans):
             assert ner.bio_spans(tags) == spans
-            out, last = [], 0
             for a, b, kind in spans:
-                out += toks[last:a] + [f"SLOT{kind}"]
-                last = b
                 types.add(kind)
                 if kind == "DATE":                      # a date span parses back as a date
                     assert dates.parse_date(" ".join(toks[a:b]).replace(" ,", ","))
                 else:
                     assert toks[a][0].isupper()
-            assert tuple(out + toks[last:]) in templates
+            assert frame(toks, spans) in ner.TEMPLATES
     assert types == set(ner.TYPES)
+
+
+def test_default_split_is_unchanged():
+    """The templates drawn for seed 0 (they depend on NumPy's generator only, not on Faker's
+    word lists) are those of the first version: exercise 9's data must not move."""
+    d = ner.ner_dataset(8, 2, 2, seed=0)
+    drawn = [[ner.TEMPLATES.index(frame(t, sp)) for t, sp in zip(s.tokens, s.spans)] for s in d[:3]]
+    assert drawn == [[13, 10, 8, 4, 4, 0, 1, 0], [2, 13], [10, 14]]
+    e = ner.ner_dataset(8, 2, 2, seed=0, split="random", test_templates=ner.TEMPLATES[:3])
+    assert all(a.tokens == b.tokens and np.array_equal(a.X, b.X) for a, b in zip(d[:3], e[:3]))
+
+
+def test_held_out_templates():
+    """split="templates": the test split uses only the held-out frames, train and val never."""
+    d = ner.ner_dataset(400, 100, 200, seed=1, split="templates")
+    assert {frame(t, sp) for t, sp in zip(d.test.tokens, d.test.spans)} == set(ner.HELDOUT_TEMPLATES)
+    seen = {frame(t, sp) for s in d[:2] for t, sp in zip(s.tokens, s.spans)}
+    assert seen == set(ner.TEMPLATES)
+    assert set(d.vocab.itos[4:]) == {t for toks in d.train.tokens for t in toks}
+    for tags in d.test.tags:
+        ner.bio_spans(tags)
+
+
+def test_held_out_frames_are_new_frames_of_known_words():
+    known = {w for t in ner.TEMPLATES for w in ner.tokenize(ner._SLOT.sub(" ", t))}
+    types = set()
+    for t in ner.HELDOUT_TEMPLATES:
+        assert t not in ner.TEMPLATES
+        assert set(ner.tokenize(ner._SLOT.sub(" ", t))) <= known
+        types |= set(ner._SLOT.findall(t))
+    assert types == set(ner.TYPES)
+
+
+def test_templates_of_the_list_can_be_held_out():
+    held = (ner.TEMPLATES[2], ner.TEMPLATES[6])
+    d = ner.ner_dataset(300, 50, 100, seed=2, split="templates", test_templates=held)
+    assert {frame(t, sp) for t, sp in zip(d.test.tokens, d.test.spans)} == set(held)
+    seen = {frame(t, sp) for s in d[:2] for t, sp in zip(s.tokens, s.spans)}
+    assert seen == set(ner.TEMPLATES) - set(held)
 
 
 def test_bio_spans_decoder():
@@ -89,6 +133,15 @@ def test_other_locale():
     (dict(n_train=0), ValueError, "Expected n_train >= 1, got 0"),
     (dict(n_test=-1), ValueError, "n_test"),
     (dict(n_val="10"), TypeError, "n_val to be an int, got str"),
+    (dict(split="frames"), ValueError, r"Expected split in \['random', 'templates'\], got 'frames'"),
+    (dict(split="templates", test_templates="{PER} works ."), TypeError,
+     "Expected test_templates to be a sequence of template strings, got str"),
+    (dict(split="templates", test_templates=[3]), TypeError, "Expected a test template to be a str, got int"),
+    (dict(split="templates", test_templates=["{PERSON} left ."]), ValueError,
+     r"Expected a template whose only slots are \{PER\}, \{LOC\}, \{ORG\} and \{DATE\}, got '\{PERSON\} left \.'"),
+    (dict(split="templates", test_templates=ner.TEMPLATES), ValueError,
+     "Expected at least one test template and one of ner.TEMPLATES left for training, got 16 test and 0"),
+    (dict(split="templates", test_templates=[]), ValueError, "got 0 test and 16 training templates"),
 ])
 def test_bad_input(kwargs, err, match):
     with pytest.raises(err, match=match):

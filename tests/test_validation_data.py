@@ -220,6 +220,11 @@ def text_cases():
         (sentiment.sentiment_dataset, ValueError, "Expected seed >= 0", lambda: sentiment.sentiment_dataset(seed=-1)),
         (ner.ner_dataset, ValueError, "Expected n_train >= 1, got 0", lambda: ner.ner_dataset(n_train=0)),
         (ner.ner_dataset, TypeError, "Expected n_val to be an int, got str", lambda: ner.ner_dataset(n_val="10")),
+        (ner.ner_dataset, ValueError, r"Expected split in \['random', 'templates'\], got 'frames'",
+         lambda: ner.ner_dataset(split="frames")),
+        (ner.ner_dataset, ValueError, "Expected at least one test template and one of ner.TEMPLATES left for "
+         "training, got 0 test and 16 training templates",
+         lambda: ner.ner_dataset(split="templates", test_templates=())),
         (ner.bio_spans, ValueError, r"Expected a tag in \('O', 'B-PER', .*\), got 'X-PER'",
          lambda: ner.bio_spans(["X-PER"])),
         (ner.bio_spans, ValueError, "Expected B-PER or I-PER before I-PER at 1, got O",

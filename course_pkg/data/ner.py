@@ -15,6 +15,13 @@ Determinism: each call builds its own ``Faker(locale)`` and seeds that instance
 alone); templates are drawn from ``numpy.random.default_rng(seed)``. The same seed and
 the same Faker version give the same sentences (Faker's word lists change between releases).
 
+Held-out templates: with ``split="templates"`` the test sentences come only from
+``test_templates`` (by default :data:`HELDOUT_TEMPLATES`, frames that no training sentence
+uses), and the training and validation sentences from the templates of :data:`TEMPLATES` that
+are not among them. A test score then measures what a tagger learned about entities and their
+contexts, not how well it recognises sentence frames it has seen. The default,
+``split="random"``, draws every split from all of :data:`TEMPLATES`.
+
 Tokens: entity strings are tokenised with :func:`tokenize` (words, keeping inner hyphens and
 apostrophes, and single punctuation marks) and inserted token by token, so every entity
 spans exactly its own tokens.
@@ -55,6 +62,21 @@ TEMPLATES = (
     "{ORG} was founded by {PER} in {LOC} .",
     "Yesterday {PER} called {PER} about the report .",
 )
+"""The 16 sentence frames of every split (``split="random"``) and of the training and
+validation splits (``split="templates"``); a slot ``{TYPE}`` is filled with a Faker entity."""
+HELDOUT_TEMPLATES = (
+    "{ORG} hired {PER} in {LOC} on {DATE} .",
+    "{PER} met {PER} in {LOC} .",
+    "On {DATE} , {ORG} opened a new office in {LOC} .",
+    "{ORG} moved from {LOC} to {LOC} .",
+    "Yesterday {ORG} hired {PER} .",
+    "According to {PER} , the meeting in {LOC} was cancelled .",
+    "{PER} called {PER} about the announcement of {ORG} .",
+    "The conference in {LOC} starts on {DATE} .",
+)
+"""The test frames of ``split="templates"``: new sentence frames, none of them in
+:data:`TEMPLATES`, written only with words of :data:`TEMPLATES` (so no word of a frame is
+unknown to a model trained on them), which put the entity types in new places."""
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")
 _TOKEN = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]")
@@ -175,7 +197,8 @@ def _to_split(rows, vocab):
     return NerSplit(tokens, tags, X, y, lengths, spans)
 
 
-def ner_dataset(n_train=3000, n_val=500, n_test=500, locale="en_US", seed=0):
+def ner_dataset(n_train=3000, n_val=500, n_test=500, locale="en_US", seed=0, *, split="random",
+                test_templates=HELDOUT_TEMPLATES):
     """Generate BIO-tagged sentences from templates and Faker entities.
 
     Args:
@@ -183,24 +206,61 @@ def ner_dataset(n_train=3000, n_val=500, n_test=500, locale="en_US", seed=0):
         locale: Faker locale of the entities (e.g. ``"en_US"``, ``"de_DE"``, ``"zh_CN"``);
             the templates stay English.
         seed: seed of the Faker instance and of the template choice.
+        split: ``"random"`` (every split drawn from all :data:`TEMPLATES`) or
+            ``"templates"`` (the test split drawn only from ``test_templates``, training and
+            validation only from the templates of :data:`TEMPLATES` not among them).
+        test_templates: the templates of the test split when ``split="templates"``: new
+            ones like :data:`HELDOUT_TEMPLATES` (slots ``{PER}``, ``{LOC}``, ``{ORG}``,
+            ``{DATE}``) or templates of :data:`TEMPLATES`, which training and validation
+            then leave out; at least one, and at least one of :data:`TEMPLATES` must remain.
+            Ignored with ``split="random"``.
 
     Returns:
         :class:`NerData`. With the defaults sentences have 5 to about 30 tokens; the
-        vocabulary is built on training tokens, so many test names map to ``<unk>``.
+        vocabulary is built on training tokens, so many test names (and, with
+        ``split="templates"``, words of held-out frames from :data:`TEMPLATES`) map to
+        ``<unk>``.
 
     Raises:
-        TypeError, ValueError: on a non-int or non-positive size.
+        TypeError, ValueError: on a non-int or non-positive size, an unknown split or
+            template, or ``test_templates`` that leave no template for training.
         AttributeError: if Faker has no such locale (Faker's own error).
     """
     sizes = [V.check_int(k, v, low=1) for k, v in (("n_train", n_train), ("n_val", n_val),
                                                     ("n_test", n_test))]
+    V.check_choice("split", split, {"random", "templates"})
+    train_templates, test_templates = _split_templates(split, test_templates)
     from faker import Faker
 
     fk = Faker(locale)
     fk.seed_instance(int(seed))
     g = rng(seed)
-    rows = [_fill(fk, g, TEMPLATES[i]) for i in g.integers(len(TEMPLATES), size=sum(sizes))]
     a, b = sizes[0], sizes[0] + sizes[1]
+    if split == "random":     # all templates drawn at once, as before split existed: same sentences
+        rows = [_fill(fk, g, TEMPLATES[i]) for i in g.integers(len(TEMPLATES), size=sum(sizes))]
+    else:
+        rows = [_fill(fk, g, train_templates[i]) for i in g.integers(len(train_templates), size=b)]
+        rows += [_fill(fk, g, test_templates[i]) for i in g.integers(len(test_templates), size=sizes[2])]
     vocab = Vocab.build([r[0] for r in rows[:a]])
     return NerData(_to_split(rows[:a], vocab), _to_split(rows[a:b], vocab), _to_split(rows[b:], vocab),
                    vocab, TAGS)
+
+
+def _split_templates(split, test_templates):
+    """``(train templates, test templates)`` as lists of template strings."""
+    if split == "random":
+        return list(TEMPLATES), list(TEMPLATES)
+    if isinstance(test_templates, str) or not hasattr(test_templates, "__iter__"):
+        raise TypeError(f"Expected test_templates to be a sequence of template strings, got "
+                        f"{type(test_templates).__name__}")
+    test = list(dict.fromkeys(test_templates))
+    for t in test:
+        V.check_type("a test template", t, str, "a str")
+        if "{" in _SLOT.sub("", t) or "}" in _SLOT.sub("", t):
+            raise ValueError(f"Expected a template whose only slots are {{PER}}, {{LOC}}, {{ORG}} "
+                             f"and {{DATE}}, got {t!r}")
+    train = [t for t in TEMPLATES if t not in test]
+    if not test or not train:
+        raise ValueError(f"Expected at least one test template and one of ner.TEMPLATES left for "
+                         f"training, got {len(test)} test and {len(train)} training templates")
+    return train, test
