@@ -22,7 +22,9 @@ their inputs (``ValueError`` on a bad shape), and accept NumPy arrays, torch ten
 or lists. Text passed in (tokens, labels) is drawn as given: keep it ASCII/Latin.
 
 Boxes and labels carry a ``gid`` (``"hidden"``, ``"initial"``, ``"input"``, ``"output"``,
-``"weight"``, and ``"note"`` for the diagrams' small grey remarks) so that tests can count them.
+``"weight"``, and ``"note"`` for the diagrams' small grey remarks) so that tests can count them;
+the gated cells (:func:`draw_lstm_cell`, :func:`draw_gru_cell`, :func:`draw_lstm_gru_cells`) and
+:func:`draw_bptt_graph` list their own gids.
 """
 from __future__ import annotations
 
@@ -891,7 +893,7 @@ def draw_lstm_cell(ax=None, title=None):
     equations are written under the cell.
 
     Args:
-        ax: a matplotlib ``Axes`` to draw on; ``None`` creates a new figure (about 5.3 x 4.3
+        ax: a matplotlib ``Axes`` to draw on; ``None`` creates a new figure (about 5.3 x 4.2
             inches).
         title: optional axes title (English/math only).
 
@@ -977,7 +979,7 @@ def draw_gru_cell(ax=None, title=None):
     under the cell.
 
     Args:
-        ax: a matplotlib ``Axes`` to draw on; ``None`` creates a new figure (about 5.3 x 4.3
+        ax: a matplotlib ``Axes`` to draw on; ``None`` creates a new figure (about 5.3 x 4.2
             inches).
         title: optional axes title (English/math only).
 
