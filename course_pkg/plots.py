@@ -1050,7 +1050,10 @@ def draw_gru_cell(ax=None, title=None):
     return fig
 
 
-#: What the GRU does with each part of the LSTM, as :func:`draw_lstm_gru_cells` writes it.
+#: What the GRU does with each part of the LSTM, as :func:`draw_lstm_gru_cells` writes it:
+#: pairs of matplotlib mathtext labels (LSTM part, GRU part).
+#:
+#: :meta hide-value:
 LSTM_TO_GRU = (
     (r"forget $\mathbf{f}_t$ and input $\mathbf{i}_t$",
      r"one update gate: $\mathbf{z}_t$ keeps the old state, $1 - \mathbf{z}_t$ lets $\mathbf{n}_t$ in"),

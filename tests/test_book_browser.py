@@ -88,8 +88,8 @@ async () => {
     rawTex,
     brokenImages: images.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.currentSrc || i.src),
     imageCount: images.length,
-    // Content images whose alt text is missing or a file path (the site's logo excluded).
-    badAlt: images.filter(i => i.closest('article'))
+    // Content images (Sphinx copies them to _images/) whose alt text is missing or a file path.
+    badAlt: images.filter(i => (i.currentSrc || i.src).includes('/_images/'))
       .filter(i => { const alt = (i.getAttribute('alt') || '').trim();
                      return alt.split(/\\s+/).length < 5 || /\\.(png|jpe?g|svg)\\b|_images\\//i.test(alt); })
       .map(i => (i.getAttribute('alt') || '').slice(0, 60) || i.currentSrc || i.src),
