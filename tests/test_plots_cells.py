@@ -14,17 +14,12 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.path import Path  # noqa: E402
+from test_plots import close_figures  # noqa: E402,F401  (autouse: no figure left open)
 
 from course_pkg import plots  # noqa: E402
 
 TOL = 0.06                      # data units: a wire ends this close to what it feeds
 
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    plt.close("all")
-    yield
-    plt.close("all")
 
 
 def patches(ax, gid):
