@@ -22,25 +22,27 @@ __version__ = "0.1.0"
 _backend.limit_blas_threads()
 
 
-def check(exercise):
+def check(exercise, *parts):
     """Run the grader's public tests of an exercise on the functions defined in your notebook.
 
     Call it in the exercise's last cell, e.g. ``course_pkg.check("ex01_rnn_step")``: it prints a
-    table with each test, its points, ✓ or ✗ and a one-line hint. Your code's errors, loops
-    and prints are reported in the table, never raised. (The grading machinery is imported
-    only here, so ``import course_pkg`` stays light.)
+    table with each test, its points, ✓ or ✗ and a one-line hint. After writing one function,
+    ``course_pkg.check("ex01_rnn_step", "rnn_step_forward")`` runs that part's tests alone.
+    Your code's errors, loops and prints are reported in the table, never raised. (The grading
+    machinery is imported only here, so ``import course_pkg`` stays light.)
 
     Args:
         exercise: the exercise's name, the notebook's file name without ``.ipynb``.
+        *parts: graded parts (the graded functions' names) whose tests to run; none: all.
 
     Raises:
-        TypeError: if ``exercise`` is not a str.
-        ValueError: if no exercise has that name.
+        TypeError: if ``exercise`` or a part is not a str.
+        ValueError: if no exercise has that name, or it has no such graded part.
     """
     import sys
 
     from .grading.check import check as run
-    run(exercise, sys._getframe(1).f_globals)
+    run(exercise, sys._getframe(1).f_globals, parts)
 
 
 __all__ = ["RNN", "RNNCell", "LSTM", "LSTMCell", "GRU", "GRUCell",

@@ -314,6 +314,26 @@ def test_check_prints_the_public_tests_of_the_functions_in_a_namespace(capsys):
     assert "public tests: 8/8 points — all pass." in out and "2 hidden tests (2 points)" in out
 
 
+def test_check_of_one_part_prints_that_part_alone(capsys):
+    """A self-check after one function runs only its tests: a table of that part, once."""
+    ns = vars(load_graded(SOLUTIONS / EX01, [FORWARD, BACKWARD]))
+    check_module.check("ex01_rnn_step", dict(ns), ("rnn_step_forward",))
+    out = capsys.readouterr().out
+    rows = table_rows(out)
+    assert len(rows) == 3 and all("✓" in r for r in rows)
+    assert out.startswith("ex01_rnn_step: public tests of rnn_step_forward")
+    assert "public tests of rnn_step_forward: 3/3 points — all pass." in out
+    assert "hidden" not in out and "hand in" not in out
+    check_module.check("ex01_rnn_step", {}, ("rnn_step_backward",))
+    rows = table_rows(capsys.readouterr().out)
+    assert len(rows) == 5 and all("✗" in r for r in rows)
+    with pytest.raises(ValueError, match=r"Expected one of the graded parts \['rnn_step_forward', "
+                                         r"'rnn_step_backward'\] of ex01_rnn_step, got 'forward'"):
+        course_pkg.check("ex01_rnn_step", "forward")
+    with pytest.raises(TypeError, match="Expected a graded part such as 'rnn_step_forward', got int"):
+        check_module.check("ex01_rnn_step", {}, (1,))
+
+
 def test_check_gives_each_call_the_seconds_its_rubric_asks_for():
     def slow_forward(x, h_prev, params):
         time.sleep(0.3)

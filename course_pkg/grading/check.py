@@ -42,7 +42,23 @@ def find_rubric(exercise):
         raise ValueError(f"Expected one of the exercises {available()}, got {exercise!r}") from None
 
 
-def run_check(exercise, namespace, call_timeout=None):
+def check_parts(rubric, parts):
+    """``parts`` as a tuple of the rubric's graded parts (the ``grade_id`` of its tests).
+
+    Raises:
+        TypeError: if a part is not a str.
+        ValueError: if a part is not one of the rubric's graded parts.
+    """
+    known = list(dict.fromkeys(t.grade_id for t in rubric.tests))
+    for part in parts:
+        if not isinstance(part, str):
+            raise TypeError(f"Expected a graded part such as {known[0]!r}, got {type(part).__name__}")
+        if part not in known:
+            raise ValueError(f"Expected one of the graded parts {known} of {rubric.exercise}, got {part!r}")
+    return tuple(parts)
+
+
+def run_check(exercise, namespace, call_timeout=None, parts=()):
     """Run the public tests of ``exercise`` on the functions in ``namespace``.
 
     Args:
@@ -50,17 +66,20 @@ def run_check(exercise, namespace, call_timeout=None):
         namespace: the learner's names (a notebook's globals).
         call_timeout: seconds allowed to each call of a learner's function (default: the
             rubric's ``check_seconds``).
+        parts: graded parts (function names) whose tests to run; empty: every part.
 
     Returns:
         ``(rubric, Graded)`` for the public tests.
 
     Raises:
-        TypeError, ValueError: as :func:`find_rubric`; or if ``namespace`` is not a dict.
+        TypeError, ValueError: as :func:`find_rubric` and :func:`check_parts`; or if
+            ``namespace`` is not a dict.
     """
     rubric = find_rubric(exercise)
+    parts = check_parts(rubric, parts)
     if not isinstance(namespace, dict):
         raise TypeError(f"Expected namespace to be a dict of names, got {type(namespace).__name__}")
-    tests = rubric.public()
+    tests = tuple(t for t in rubric.public() if not parts or t.grade_id in parts)
     call_timeout = rubric.check_seconds if call_timeout is None else call_timeout
     loaded = {"kind": "loaded", "cell_errors": [], "memory_error": False, "timed_out": False,
               "functions": harness.describe_functions(namespace, list(rubric.signatures))}
@@ -68,12 +87,15 @@ def run_check(exercise, namespace, call_timeout=None):
     return rubric, score(rubric, tests, json.loads(json.dumps(messages)))
 
 
-def format_table(rubric, graded):
+def format_table(rubric, graded, parts=()):
     """The learner's table: points, ✓/✗ and the test, its hint below it, then the totals.
 
+    With ``parts``, the table of those graded parts alone (a self-check after a function):
+    its tests and their total, without the exercise's notes on hidden tests and hand-in.
     Every line fits in 80 characters: a hint is wrapped under its test, indented.
     """
-    lines = [f"{rubric.exercise}: public tests", "points  ok  test"]
+    title = f"public tests of {', '.join(parts)}" if parts else "public tests"
+    lines = [f"{rubric.exercise}: {title}", "points  ok  test"]
     for r in graded.results:
         points = f"{r.points:g}/{r.test.points:g}"
         lines.append(f"{points:<6}  {'✓' if r.passed else '✗'}   {r.test.name}")
@@ -81,9 +103,11 @@ def format_table(rubric, graded):
             lines += textwrap.wrap(r.hint, HINT_WIDTH, initial_indent=HINT_INDENT,
                                    subsequent_indent=HINT_INDENT, break_long_words=False,
                                    break_on_hyphens=False)
-    hidden = [t for t in rubric.tests if t.hidden]
-    lines.append(f"public tests: {graded.score:g}/{graded.max_score:g} points"
+    lines.append(f"{title}: {graded.score:g}/{graded.max_score:g} points"
                  + (" — all pass." if graded.score == graded.max_score else "."))
+    if parts:
+        return "\n".join(lines)
+    hidden = [t for t in rubric.tests if t.hidden]
     if hidden:
         lines.append(f"The grader also runs {len(hidden)} hidden tests "
                      f"({sum(t.points for t in hidden):g} points).")
@@ -95,22 +119,25 @@ def format_table(rubric, graded):
     return "\n".join(lines)
 
 
-def check(exercise, namespace):
+def check(exercise, namespace, parts=()):
     """Print how the functions in ``namespace`` do on the public tests of ``exercise``.
 
     Args:
         exercise: the exercise's name, e.g. ``"ex01_rnn_step"``.
         namespace: the notebook's globals, where the learner's functions are.
+        parts: graded parts (function names) whose tests alone to run; empty: all.
 
     Raises:
-        TypeError: if ``exercise`` is not a str or ``namespace`` not a dict.
-        ValueError: if no exercise has that name. Whatever the learner's code does (raise,
-            loop, print, exit) is reported in the table, never raised.
+        TypeError: if ``exercise`` or a part is not a str, or ``namespace`` not a dict.
+        ValueError: if no exercise has that name, or it has no such graded part. Whatever
+            the learner's code does (raise, loop, print, exit) is reported in the table,
+            never raised.
     """
     rubric = find_rubric(exercise)
+    parts = check_parts(rubric, parts)
     if not isinstance(namespace, dict):
         raise TypeError(f"Expected namespace to be a dict of names, got {type(namespace).__name__}")
     try:
-        print(format_table(*run_check(exercise, namespace)))
+        print(format_table(*run_check(exercise, namespace, parts=parts), parts=parts))
     except Exception as err:  # noqa: BLE001 - a learner must never see the checker's traceback
         print(f"{rubric.exercise}: the check could not run ({loader.describe(err)}).")
