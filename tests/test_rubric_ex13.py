@@ -57,8 +57,8 @@ BOTH_SIDES = [("attention", HIDDEN_LINE, "    hidden = np.abs(t - j) >= window")
 NO_MASK = [("attention", MASK_LINE, "")]
 STRICT = [("attention", "(j > t)", "(j >= t)")]
 AFTER_SOFTMAX = [("attention", MASK_LINE, ""), ("attention", "    out = w @ V", "    out = (w * ~hidden) @ V")]
-UNSCALED = [("attention", " / math.sqrt(W_q.shape[1])", "")]
-SCALED_DK = [("attention", " / math.sqrt(W_q.shape[1])", " / W_q.shape[1]")]
+UNSCALED = [("attention", " / math.sqrt(W_Q.shape[0])", "")]
+SCALED_DK = [("attention", " / math.sqrt(W_Q.shape[0])", " / W_Q.shape[0]")]
 WRONG_AXIS = [("attention", "e.max(-1, keepdims=True)", "e.max(1, keepdims=True)"),
               ("attention", "w.sum(-1, keepdims=True)", "w.sum(1, keepdims=True)")]
 
@@ -159,9 +159,9 @@ H0_AT_END = '''def parallel_scan(F, b, h0):
         d, steps = 2 * d, steps + 1
     return h0 @ P + B, steps           # h_t = h_0 P_t + B_t'''
 
-TRIU_BIG_NEGATIVE = '''def window_attention(x, W_q, W_k, W_v, window):
-    T, d_k = x.shape[1], W_q.shape[1]
-    Q, K, V = x @ W_q, x @ W_k, x @ W_v
+TRIU_BIG_NEGATIVE = '''def window_attention(x, W_Q, W_K, W_V, window):
+    T, d_k = x.shape[1], W_Q.shape[0]
+    Q, K, V = x @ W_Q.T, x @ W_K.T, x @ W_V.T
     scores = np.einsum("ntd,nsd->nts", Q, K) / np.sqrt(d_k)
     mask = np.triu(np.ones((T, T)), 1) + np.tril(np.ones((T, T)), -window)
     scores = scores - 1e9 * mask
@@ -169,13 +169,13 @@ TRIU_BIG_NEGATIVE = '''def window_attention(x, W_q, W_k, W_v, window):
     p = np.exp(scores)
     return (p / p.sum(axis=2, keepdims=True)) @ V'''
 
-LOOP_ATTENTION = '''def window_attention(x, W_q, W_k, W_v, window):
+LOOP_ATTENTION = '''def window_attention(x, W_Q, W_K, W_V, window):
     N, T, _ = x.shape
-    Q, K, V = x @ W_q, x @ W_k, x @ W_v
-    out = np.zeros((N, T, W_v.shape[1]))
+    Q, K, V = x @ W_Q.T, x @ W_K.T, x @ W_V.T
+    out = np.zeros((N, T, W_V.shape[0]))
     for t in range(T):
         lo = max(0, t - window + 1)
-        e = np.einsum("nd,nsd->ns", Q[:, t], K[:, lo:t + 1]) / math.sqrt(W_q.shape[1])
+        e = np.einsum("nd,nsd->ns", Q[:, t], K[:, lo:t + 1]) / math.sqrt(W_Q.shape[0])
         a = np.exp(e - e.max(axis=1, keepdims=True))
         a /= a.sum(axis=1, keepdims=True)
         out[:, t] = np.einsum("ns,nsv->nv", a, V[:, lo:t + 1])
@@ -327,13 +327,13 @@ def test_a_count_must_follow_one_scheme_over_every_T():
 
 def test_reference_attention_is_torch_scaled_dot_product_attention():
     torch = pytest.importorskip("torch")
-    x, W_q, W_k, W_v, window = ex13.attention_args(3, 9, 6, 5, 2, 3, seed=14)
-    Q, K, V = (torch.as_tensor(x @ W) for W in (W_q, W_k, W_v))
+    x, W_Q, W_K, W_V, window = ex13.attention_args(3, 9, 6, 5, 2, 3, seed=14)
+    Q, K, V = (torch.as_tensor(x @ W.T) for W in (W_Q, W_K, W_V))
     causal = torch.nn.functional.scaled_dot_product_attention(Q, K, V, is_causal=True).numpy()
-    assert ex13.rel_error(ex13.reference_attention(x, W_q, W_k, W_v, 9), causal) < 1e-12
+    assert ex13.rel_error(ex13.reference_attention(x, W_Q, W_K, W_V, 9), causal) < 1e-12
     sees = torch.as_tensor(~ex13.hidden_keys(9, window))                   # True where attended
     banded = torch.nn.functional.scaled_dot_product_attention(Q, K, V, attn_mask=sees).numpy()
-    assert ex13.rel_error(ex13.reference_attention(x, W_q, W_k, W_v, window), banded) < 1e-12
+    assert ex13.rel_error(ex13.reference_attention(x, W_Q, W_K, W_V, window), banded) < 1e-12
     assert sees.sum(1).tolist() == [1, 2, 3, 3, 3, 3, 3, 3, 3]
 
 

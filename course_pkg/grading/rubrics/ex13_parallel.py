@@ -15,9 +15,9 @@
   Blelloch's up- and down-sweeps, ``2 ceil(log2 T) + delta`` with one ``delta`` in
   {-1, 0, 1}. A loop that reports ``ceil(log2 T)`` without scanning passes that test: the
   count is read, not measured, and the written answer on the rounds is marked by hand.
-- Part 2, ``window_attention(x, W_q, W_k, W_v, window)`` (6 points, one hidden): one head of
-  causal self-attention with a sliding window, ``x (N, T, D)``, ``W_q, W_k (D, d_k)``,
-  ``W_v (D, d_v)``, returning ``(N, T, d_v)``: position ``t`` attends to the ``window``
+- Part 2, ``window_attention(x, W_Q, W_K, W_V, window)`` (6 points, one hidden): one head of
+  causal self-attention with a sliding window, ``x (N, T, D)``, ``W_Q, W_K (d_k, D)``,
+  ``W_V (d_v, D)`` (rows are outputs, as in ``torch.nn.Linear`` and chapter 13: ``q_t = x_t W_Q^T``), returning ``(N, T, d_v)``: position ``t`` attends to the ``window``
   positions ``t - window + 1 ... t`` (fewer at the start), softmax over those keys of the
   scores ``q_t . k_j / sqrt(d_k)``. The chapter's causal mask is the case ``window >= T``; the
   band is the learner's to derive. The values are compared with :func:`reference_attention`
@@ -75,7 +75,7 @@ from course_pkg.grading.rubric import (Answer, Call, CheckFailed, Rubric, Test, 
                                        expect, items, own_output)
 
 SCAN, ATTN, MEMORY, STEPS = "parallel_scan", "window_attention", "predicted_memory", "predicted_steps"
-SIGNATURES = {SCAN: ("F", "b", "h0"), ATTN: ("x", "W_q", "W_k", "W_v", "window"),
+SIGNATURES = {SCAN: ("F", "b", "h0"), ATTN: ("x", "W_Q", "W_K", "W_V", "window"),
               MEMORY: ("T", "H", "heads", "d_k", "window"), STEPS: ("T",)}
 TOL = 1e-8                    # relative error of float64 values against the references
 SAME = 1e-12                  # how much an output may move when only inputs it must not see change
@@ -277,7 +277,7 @@ def hidden_keys(T, window, variant=None):
     return future | (j <= t - width)
 
 
-def reference_attention(x, W_q, W_k, W_v, window, variant=None):
+def reference_attention(x, W_Q, W_K, W_V, window, variant=None):
     """``(N, T, d_v)`` sliding-window causal self-attention of one head, or what a usual mistake
     computes.
 
@@ -288,9 +288,9 @@ def reference_attention(x, W_q, W_k, W_v, window, variant=None):
     (the same with ``-1e9``), ``"after_softmax"`` (the hidden weights set to 0 after the
     softmax), ``"wrong_axis"`` (masked, then the softmax over the queries).
     """
-    x, W_q, W_k, W_v = (np.asarray(v, dtype=np.float64) for v in (x, W_q, W_k, W_v))
-    Q, K, V = x @ W_q, x @ W_k, x @ W_v                      # (N, T, d_k), (N, T, d_k), (N, T, d_v)
-    d_k, T = W_q.shape[1], x.shape[1]
+    x, W_Q, W_K, W_V = (np.asarray(v, dtype=np.float64) for v in (x, W_Q, W_K, W_V))
+    Q, K, V = x @ W_Q.T, x @ W_K.T, x @ W_V.T                      # (N, T, d_k), (N, T, d_k), (N, T, d_v)
+    d_k, T = W_Q.shape[0], x.shape[1]
     e = Q @ K.swapaxes(1, 2)                                 # (N, T, T): e[n, t, j] = q_t . k_j
     e = e / {"unscaled": 1.0, "scaled_dk": d_k}.get(variant, math.sqrt(d_k))
     hidden = hidden_keys(T, window, variant)
@@ -329,10 +329,10 @@ ATTN_MISTAKES = {
 
 def _attention_hint(call, got):
     """The hint of the usual mistake whose values ``got`` are, or ``None``."""
-    x, W_q, W_k, W_v, window = call.args
+    x, W_Q, W_K, W_V, window = call.args
     for variant, hint in ATTN_MISTAKES.items():
         if rel_error(got, reference_attention(*call.args, variant)) < TOL:
-            return hint.format(d_k=W_q.shape[1], window=window, window_1=window - 1)
+            return hint.format(d_k=W_Q.shape[0], window=window, window_1=window - 1)
     return None
 
 
@@ -424,19 +424,20 @@ def judge_window(calls, results):
 
 def attention_args(N, T, D, d_k, d_v, window, seed):
     rng = np.random.default_rng(seed)
-    return (rng.standard_normal((N, T, D)), rng.standard_normal((D, d_k)) / math.sqrt(D),
-            rng.standard_normal((D, d_k)) / math.sqrt(D), rng.standard_normal((D, d_v)) / math.sqrt(D), window)
+    x = rng.standard_normal((N, T, D))
+    W_Q, W_K, W_V = (rng.standard_normal((D, d)).T / math.sqrt(D) for d in (d_k, d_k, d_v))   # (d, D)
+    return x, np.ascontiguousarray(W_Q), np.ascontiguousarray(W_K), np.ascontiguousarray(W_V), window
 
 
 def changed_calls(N, T, D, d_k, d_v, window, seed, changes):
     """The inputs, then a copy per ``(first, last)`` with positions ``first ... last - 1`` redrawn."""
-    x, W_q, W_k, W_v, window = attention_args(N, T, D, d_k, d_v, window, seed)
+    x, W_Q, W_K, W_V, window = attention_args(N, T, D, d_k, d_v, window, seed)
     rng = np.random.default_rng(seed + 1)
-    calls = [Call(ATTN, (x, W_q, W_k, W_v, window))]
+    calls = [Call(ATTN, (x, W_Q, W_K, W_V, window))]
     for first, last in changes:
         changed = x.copy()
         changed[:, first:last] = rng.standard_normal(changed[:, first:last].shape) * 3
-        calls.append(Call(ATTN, (changed, W_q, W_k, W_v, window)))
+        calls.append(Call(ATTN, (changed, W_Q, W_K, W_V, window)))
     return tuple(calls)
 
 
