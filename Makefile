@@ -15,7 +15,7 @@ export MPLBACKEND := Agg
 test test-kernels execute lab exercises: export OPENBLAS_NUM_THREADS := 1
 test test-kernels execute lab exercises: export OMP_NUM_THREADS := 1
 
-.PHONY: help setup book test test-kernels bench lab execute exercises clean
+.PHONY: help setup book test test-kernels bench lab execute exercises grade gradescope clean
 .DEFAULT_GOAL := help
 
 
@@ -89,6 +89,11 @@ grade: $(STAMP)
 	@test -n "$(SUBMISSIONS)" -a -n "$(EXERCISE)" || { echo "usage: make grade SUBMISSIONS=dir EXERCISE=name|all [JOBS=N TIMEOUT=S MEMORY_MB=M OUT=dir]"; exit 2; }
 	$(PY) -m course_pkg.grade "$(SUBMISSIONS)" --exercise "$(EXERCISE)" --jobs $(JOBS) \
 		$(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(MEMORY_MB),--memory-mb $(MEMORY_MB)) $(if $(OUT),--out "$(OUT)")
+
+# Gradescope's autograder zip for one exercise (book/instructors.md says how to upload it).
+gradescope: $(STAMP)
+	@test -n "$(EXERCISE)" || { echo "usage: make gradescope EXERCISE=name"; exit 2; }
+	$(PY) -m course_pkg.grading.gradescope build "$(EXERCISE)" --out gradescope
 
 clean:
 	rm -rf _build .pytest_cache
