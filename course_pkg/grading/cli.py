@@ -8,6 +8,7 @@ EXERCISE=…`` runs it.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 from pathlib import Path
@@ -27,6 +28,11 @@ def positive(kind):
             raise argparse.ArgumentTypeError(f"expected a number greater than 0, got {text!r}")
         return value
     return parse
+
+
+def _interrupt(signum, frame):
+    """SIGTERM as Ctrl-C: stop grading, keep what was graded."""
+    raise KeyboardInterrupt
 
 
 def parser():
@@ -60,12 +66,23 @@ def main(argv=None):
         print(f"error: Expected student folders in {args.submissions}, got none", file=sys.stderr)
         return 2
     start = time.perf_counter()
-    rows = gradebook.grade_class(args.submissions, exercises, jobs=args.jobs, timeout=args.timeout,
-                                 memory_mb=args.memory_mb, progress=not args.quiet)
+    interrupted = None
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        rows = gradebook.grade_class(args.submissions, exercises, jobs=args.jobs, timeout=args.timeout,
+                                     memory_mb=args.memory_mb, progress=not args.quiet)
+    except gradebook.Interrupted as err:
+        interrupted, rows = err, err.rows
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if interrupted is not None:
+        print(f"interrupted: {interrupted}; writing what was graded", file=sys.stderr)
+        if not rows:
+            return 130
     written = gradebook.write_outputs(out, rows)
     for line in gradebook.summary(rows, time.perf_counter() - start, args.jobs):
         print(line)
     print(f"wrote {written['gradebook']}, {written['feedback']} feedback files in {out / 'feedback'}, "
           f"{written['gradescope']} results.json in {out / 'gradescope'}"
           + "".join(f", {p}" for p in written["answers"]))
-    return 0
+    return 130 if interrupted is not None else 0

@@ -26,12 +26,20 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from course_pkg.grading import loader
-from course_pkg.grading.judge import STATUSES, Graded, grade_notebook
+from course_pkg.grading import loader, process
+from course_pkg.grading.judge import EXERCISES, STATUSES, Graded, grade_notebook
 from course_pkg.grading.rubrics import available, rubric_for
 
 FIXED_COLUMNS = ["student", "exercise", "score", "max_score", "status", "reason"]
 MANUAL = "manual"
+
+
+class Interrupted(Exception):
+    """Grading was stopped (Ctrl-C, SIGTERM); ``rows`` holds the submissions graded before."""
+
+    def __init__(self, rows, planned):
+        super().__init__(f"stopped after {len(rows)} of {planned} submissions")
+        self.rows, self.planned = rows, planned
 
 
 @dataclass(frozen=True)
@@ -91,17 +99,29 @@ def grade_class(folder, exercises, *, jobs=1, timeout=60.0, memory_mb=2048, prog
 
     Returns:
         A :class:`Row` per student and exercise, sorted by student, then exercise.
+
+    Raises:
+        Interrupted: on ``KeyboardInterrupt`` (Ctrl-C, or SIGTERM made one): every running
+            child is killed at once, none starts, and the rows graded before are kept.
     """
     rubrics = {name: rubric_for(name) for name in exercises}    # imported once, before any learner code
     work = [(s, e) for s in find_students(folder) for e in exercises]
     rows = {}
-    with ThreadPoolExecutor(max_workers=jobs) as pool, \
-            tqdm(total=len(work), desc="grading", unit="notebook", file=sys.stderr, disable=not progress) as bar:
-        futures = {pool.submit(grade_notebook, Path(folder) / s / f"{e}.ipynb", rubrics[e],
-                               timeout=timeout, memory_mb=memory_mb): (s, e) for s, e in work}
-        for future in as_completed(futures):
-            rows[futures[future]] = Row(futures[future][0], future.result())
-            bar.update()
+    process.STOPPING.clear()
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    try:
+        with tqdm(total=len(work), desc="grading", unit="notebook", file=sys.stderr, disable=not progress) as bar:
+            futures = {pool.submit(grade_notebook, Path(folder) / s / f"{e}.ipynb", rubrics[e],
+                                   timeout=timeout, memory_mb=memory_mb): (s, e) for s, e in work}
+            for future in as_completed(futures):
+                rows[futures[future]] = Row(futures[future][0], future.result())
+                bar.update()
+    except KeyboardInterrupt:
+        process.stop_all()
+        pool.shutdown(wait=True, cancel_futures=True)      # the running ones return at once now
+        raise Interrupted([rows[key] for key in sorted(rows)], len(work)) from None
+    finally:
+        pool.shutdown(wait=True)
     return [rows[key] for key in sorted(rows)]
 
 
@@ -173,21 +193,11 @@ def gradescope_json(student, rows):
     return json.dumps(result, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-EXERCISES = Path(__file__).resolve().parents[2] / "exercises"
 
 
 def questions(exercise, folder=EXERCISES):
-    """``{answer id: question}`` from the blank exercise notebook: each answer cell's text before
-    ``YOUR ANSWER HERE``; ``{}`` where the notebook does not ship beside the package."""
-    path = Path(folder) / f"{exercise}.ipynb"
-    if not path.is_file():
-        return {}
-    found = {}
-    for cell in loader.read_notebook(path)["cells"]:
-        text = loader.cell_source(cell).strip()
-        if cell.get("id") and text.endswith(loader.ANSWER_STUB):
-            found[cell["id"]] = text[:-len(loader.ANSWER_STUB)].strip()
-    return found
+    """``{answer id: question}`` from the blank exercise notebook (:func:`loader.questions`)."""
+    return loader.questions(Path(folder) / f"{exercise}.ipynb")
 
 
 def escape_html(text):

@@ -72,11 +72,13 @@ def resolve(arg, earlier):
                                       f"returns, got {wire.type_name(source['raw'])}")
 
 
-def run_call(call, earlier, namespace, timeout, given_up):
+def run_call(call, earlier, namespace, timeout, given_up, unrun=None):
     """Make one planned call of a learner's function; return its record (with the raw result).
 
     ``given_up`` maps a function that ran out of time or memory once to ``"timeout"`` or
-    ``"memory"``: it is not called again, and the call's record says why.
+    ``"memory"``: it is not called again, and the call's record says why. ``unrun`` (see
+    :class:`~course_pkg.grading.loader.LoadResult`) explains a ``NameError`` of a name that
+    only a cell the grader does not run assigns.
     """
     name = call["function"]
     fn = namespace.get(name)
@@ -98,6 +100,7 @@ def run_call(call, earlier, namespace, timeout, given_up):
         if isinstance(err, MemoryError):
             given_up[name] = "memory"
         message = "" if isinstance(err, NotImplementedError) else str(err)
+        message += loader.explain_name_error(err, unrun or {})
         return {"function": name, "error": error("raised", message, type(err).__name__[:80])}
 
 
@@ -123,7 +126,7 @@ def decode_plan(tests):
                        for c in t["calls"]]} for t in tests]
 
 
-def run_tests(tests, namespace, timeout):
+def run_tests(tests, namespace, timeout, unrun=None):
     """Run every planned test's calls in order; yield one ``test`` message per test.
 
     Args:
@@ -131,6 +134,7 @@ def run_tests(tests, namespace, timeout):
         namespace: the learner's names.
         timeout: seconds allowed to each call; after one call of a function ran out of
             time or memory, the other calls of that function are not made.
+        unrun: as for :func:`run_call`.
 
     Yields:
         ``{"kind": "test", "index", "calls": [records]}``, JSON-ready.
@@ -139,7 +143,7 @@ def run_tests(tests, namespace, timeout):
     for index, test in enumerate(decode_plan(tests)):
         earlier = []
         for call in test["calls"]:
-            earlier.append(run_call(call, earlier, namespace, timeout, given_up))
+            earlier.append(run_call(call, earlier, namespace, timeout, given_up, unrun))
         yield {"kind": "test", "index": index,
                "calls": [{k: v for k, v in r.items() if k != "raw"} for r in earlier]}
 
@@ -180,7 +184,7 @@ def main():
     load = loader.exec_cells(spec["cells"], spec["label"], spec["call_timeout"])
     namespace = load.namespace
     write_all(fd, wire.frame(token, loaded_message(load, namespace, spec["functions"])))
-    for message in run_tests(spec["tests"], namespace, spec["call_timeout"]):
+    for message in run_tests(spec["tests"], namespace, spec["call_timeout"], load.unrun):
         write_all(fd, wire.frame(token, message))
     write_all(fd, wire.frame(token, {"kind": "done"}))
     os._exit(0)   # skip interpreter teardown: learner threads or atexit hooks cannot hang it

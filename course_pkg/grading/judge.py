@@ -24,6 +24,7 @@ from course_pkg.grading import loader, wire
 from course_pkg.grading.process import run_child
 from course_pkg.grading.rubric import CallResult, CheckFailed, Rubric, plan
 
+EXERCISES = Path(__file__).resolve().parents[2] / "exercises"   # the blank notebooks, beside the package
 STATUSES = ("ok", "not_implemented", "timeout", "memory", "crashed", "malformed", "missing")
 DEFAULT_TIMEOUT, DEFAULT_MEMORY_MB, MAX_CALL_TIMEOUT = 60.0, 2048, 10.0
 
@@ -295,7 +296,8 @@ def grade_notebook(notebook_path, rubric, *, timeout=DEFAULT_TIMEOUT, memory_mb=
         nb = loader.read_notebook(path)
     except loader.NotebookError as err:
         return unrun(rubric, tests, "malformed", str(err))
-    answers = loader.written_answers(nb, [a.id for a in rubric.answers])
+    asked = loader.questions(EXERCISES / f"{rubric.exercise}.ipynb") if rubric.answers else {}
+    answers = loader.written_answers(nb, [a.id for a in rubric.answers], asked)
     spec = {"cells": loader.code_cells(nb), "label": path.name, "tests": plan(tests),
             "functions": list(rubric.signatures), "call_timeout": call_timeout_for(timeout),
             "memory_mb": memory_mb}

@@ -29,7 +29,7 @@ import re
 import signal
 import sys
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -57,12 +57,15 @@ class LoadResult:
         errors: one line per cell that raised, e.g. ``"cell 4 (rnn_step_forward): NameError: ..."``.
         memory_error: whether a cell raised ``MemoryError``.
         timed_out: whether a cell ran past its time limit.
+        unrun: ``{name: cell number}`` of the names that only cells run for their definitions
+            assign (``SCALE = 1.0`` in a cell of its own): the grader never binds them.
     """
 
     namespace: dict
     errors: list
     memory_error: bool = False
     timed_out: bool = False
+    unrun: dict = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- reading
@@ -163,12 +166,35 @@ def read_cells(notebook_path):
     return code_cells(read_notebook(notebook_path))
 
 
-def written_answers(nb, answer_ids):
+def questions(notebook_path):
+    """``{answer id: question}`` of a blank exercise notebook: each answer cell's text before
+    ``YOUR ANSWER HERE``; ``{}`` when the notebook is not there or unreadable."""
+    path = Path(notebook_path)
+    try:
+        nb = read_notebook(path)
+    except (OSError, NotebookError):
+        return {}
+    found = {}
+    for cell in nb["cells"]:
+        text = cell_source(cell).strip() if isinstance(cell, dict) else ""
+        if isinstance(cell, dict) and cell.get("id") and text.endswith(ANSWER_STUB):
+            found[cell["id"]] = text[:-len(ANSWER_STUB)].strip()
+    return found
+
+
+def _first_line(text):
+    return next((line.strip() for line in text.splitlines() if line.strip()), None)
+
+
+def written_answers(nb, answer_ids, asked=None):
     """The learner's written answers: each answer cell's text, with the cells added after it.
 
     Args:
         nb: a notebook from :func:`read_notebook`.
         answer_ids: the ids of the cells that hold a question and ``YOUR ANSWER HERE``.
+        asked: ``{answer id: question}`` (:func:`questions`). A notebook saved without cell
+            ids (nbformat 4.0-4.4, as Colab saves) has its answer cells found by the first
+            line of their question instead.
 
     Returns:
         ``{answer_id: text or None}``: ``None`` where the cell is gone, or still ends with
@@ -176,12 +202,16 @@ def written_answers(nb, answer_ids):
         answer cell that do not start with a heading (``#``) count as part of the answer.
     """
     answers, current = dict.fromkeys(answer_ids), None
+    by_line = {_first_line(q): i for i, q in (asked or {}).items() if i in answers and _first_line(q)}
     for cell in nb["cells"]:
         if not isinstance(cell, dict):
             continue
         text = cell_source(cell).strip()
-        if cell.get("id") in answers:
-            current = cell["id"]
+        found = cell.get("id") if cell.get("id") in answers else None
+        if found is None and not cell.get("id") and cell.get("cell_type") == "markdown":
+            found = by_line.get(_first_line(text))
+        if found is not None:
+            current = found
             answers[current] = None if text.endswith(ANSWER_STUB) else text
             stub_text = text
         elif current is not None and cell.get("cell_type") == "markdown" and not text.startswith("#"):
@@ -270,20 +300,76 @@ def describe(err):
     return sanitize(f"{type(err).__name__}: {err}".strip().rstrip(":"))
 
 
-def definitions_only(source, filename):
-    """The code object of the top-level imports, functions and classes of ``source``.
+DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+def definitions_only(source, filename, protected=()):
+    """The code object of the top-level imports, functions and classes of ``source``, without
+    the functions named in ``protected`` (the graded cells' own: a later copy must not
+    replace them).
 
     Raises:
         SyntaxError: if ``source`` is not valid Python.
     """
     tree = ast.parse(source, filename)
-    keep = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-    tree.body = [node for node in tree.body if isinstance(node, keep)]
+    tree.body = [node for node in tree.body if isinstance(node, DEFINITIONS)
+                 and not (isinstance(node, FUNCTIONS) and node.name in protected)]
     return compile(tree, filename, "exec")
 
 
-def exec_cell(cell, namespace, label="notebook", timeout=None):
-    """Execute one cell from :func:`code_cells` in ``namespace``, its output discarded.
+def _top_level(source):
+    """The top-level statements of ``source`` (none when it does not parse)."""
+    try:
+        return ast.parse(strip_magics(source)).body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+
+
+def graded_functions(cells):
+    """``{name: cell number}`` of the functions the graded cells define at top level."""
+    return {node.name: cell["index"] + 1 for cell in cells if cell["grade_id"] is not None
+            for node in _top_level(cell["source"]) if isinstance(node, FUNCTIONS)}
+
+
+def redefined(cell, protected):
+    """The graded functions that a definitions-only ``cell`` defines again, in order."""
+    if cell["mode"] != "defs":
+        return []
+    return [node.name for node in _top_level(cell["source"])
+            if isinstance(node, FUNCTIONS) and node.name in protected]
+
+
+def unrun_assignments(cells):
+    """``{name: cell number}`` of the names assigned at the top level of cells the grader runs
+    only for their definitions (the assignment never runs there)."""
+    found = {}
+    for cell in cells:
+        if cell["mode"] != "defs":
+            continue
+        for node in _top_level(cell["source"]):
+            if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    for name in ast.walk(target):
+                        if isinstance(name, ast.Name):
+                            found.setdefault(name.id, cell["index"] + 1)
+    return found
+
+
+def explain_name_error(err, unrun):
+    """For a ``NameError`` of a name that a definitions-only cell assigns: where it is set and
+    what to do; else ``""``."""
+    name = getattr(err, "name", None) if isinstance(err, NameError) else None
+    if name not in unrun:
+        return ""
+    return (f"; {name} is set in cell {unrun[name]}, which the grader runs only for its imports and "
+            f"definitions: set {name} in the graded cell (or the set-up cell)")
+
+
+def exec_cell(cell, namespace, label="notebook", timeout=None, protected=()):
+    """Execute one cell from :func:`code_cells` in ``namespace``, its output discarded; a
+    definitions-only cell does not redefine the functions in ``protected``.
 
     Returns:
         ``None`` on success, else the exception it raised (any ``BaseException``).
@@ -294,7 +380,7 @@ def exec_cell(cell, namespace, label="notebook", timeout=None):
     try:
         with learner_code(timeout):
             code = (compile(source, filename, "exec") if cell["mode"] == "all"
-                    else definitions_only(source, filename))
+                    else definitions_only(source, filename, protected))
             exec(code, namespace)  # noqa: S102 - running the learner's code is the point
     except BaseException as err:  # noqa: BLE001 - SystemExit, KeyboardInterrupt: all the learner's
         return err
@@ -312,19 +398,24 @@ def exec_cells(cells, label="notebook", cell_timeout=None):
     Returns:
         A :class:`LoadResult`.
     """
-    result = LoadResult({"__name__": "__notebook__", "__builtins__": __builtins__}, [])
+    result = LoadResult({"__name__": "__notebook__", "__builtins__": __builtins__}, [],
+                        unrun=unrun_assignments(cells))
+    protected = graded_functions(cells)
     for cell in cells:
         before = dict(result.namespace)
-        err = exec_cell(cell, result.namespace, label, cell_timeout)
+        err = exec_cell(cell, result.namespace, label, cell_timeout, protected)
+        kind = cell["grade_id"] or ("graded/setup" if cell["mode"] == "all" else "definitions")
+        under = f", under \u201c{sanitize(cell['heading'], 60)}\u201d" if cell.get("heading") else ""
+        for name in redefined(cell, protected):
+            result.errors.append(f"cell {cell['index'] + 1} ({kind}){under}: defines {name} again; "
+                                 f"only the graded cell's {name} (cell {protected[name]}) is graded")
         if err is None:
             continue
-        kind = cell["grade_id"] or ("graded/setup" if cell["mode"] == "all" else "definitions")
-        message = describe(err)
+        message = describe(err) + explain_name_error(err, result.unrun)
         if isinstance(err, TimeLimitExceeded):      # a cell that never finishes defines nothing
             result.namespace.clear()
             result.namespace.update(before)
             result.timed_out, message = True, f"{message}; nothing it defined is graded"
-        under = f", under \u201c{sanitize(cell['heading'], 60)}\u201d" if cell.get("heading") else ""
         result.errors.append(f"cell {cell['index'] + 1} ({kind}){under}: {message}")
         result.memory_error |= isinstance(err, MemoryError)
     return result

@@ -6,7 +6,8 @@ read end only frames that carry this run's random token (:func:`course_pkg.gradi
 The child's stdout and stderr, which the learner's code owns, are drained and discarded
 (the last few KiB are kept, to explain a crash). The child runs in a new session in an
 empty temporary folder; at the end its whole process group is killed, so learner code
-that forked cannot outlive the grading.
+that forked cannot outlive the grading. :func:`stop_all` (Ctrl-C, SIGTERM) kills every child
+still running and lets no new one start.
 """
 from __future__ import annotations
 
@@ -28,6 +29,9 @@ CHILD = "import sys; from course_pkg.grading.harness import main; main()"
 MAX_RESULT_BYTES = 64 * 1024 * 1024
 OUTPUT_TAIL = 4096
 GRACE_S = 0.5
+STOPPING = threading.Event()      # set by stop_all: no child starts, the running ones are killed
+_LIVE, _LIVE_LOCK = set(), threading.Lock()
+STOPPED = "grading was stopped (Ctrl-C or SIGTERM) before this notebook finished"
 
 
 @dataclass
@@ -86,9 +90,14 @@ def run_child(spec, timeout):
     read_end, write_end = os.pipe()
     with tempfile.TemporaryDirectory(prefix="grade-") as cwd:
         try:
-            proc = subprocess.Popen([sys.executable, "-c", CHILD, str(write_end)], stdin=subprocess.PIPE,
-                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, pass_fds=(write_end,),
-                                    cwd=cwd, env=child_env(), start_new_session=True)
+            with _LIVE_LOCK:
+                if STOPPING.is_set():
+                    os.close(read_end)
+                    return ChildRun(problem=STOPPED)
+                proc = subprocess.Popen([sys.executable, "-c", CHILD, str(write_end)], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, pass_fds=(write_end,),
+                                        cwd=cwd, env=child_env(), start_new_session=True)
+                _LIVE.add(proc)
         finally:
             os.close(write_end)
         feed(proc.stdin, json.dumps({**spec, "token": token}).encode("utf-8"))
@@ -97,6 +106,8 @@ def run_child(spec, timeout):
         finally:
             os.close(read_end)
             stop(proc)
+            with _LIVE_LOCK:
+                _LIVE.discard(proc)
     run.returncode = proc.returncode
     run.messages, problem = wire.read_frames(result, token)
     run.problem = run.problem or problem
@@ -115,6 +126,9 @@ def drain(proc, read_end, deadline):
     sel.register(proc.stdout, selectors.EVENT_READ, "output")
     ended_at = None
     while sel.get_map() and run.problem is None:
+        if STOPPING.is_set():
+            run.problem = STOPPED
+            break
         now = time.monotonic()
         if now >= deadline:
             run.timed_out = True
@@ -136,6 +150,17 @@ def drain(proc, read_end, deadline):
     sel.close()
     run.output = output.decode("utf-8", "replace")
     return bytes(result), run
+
+
+def stop_all():
+    """Stop grading: no new child starts, and every running one is killed with what it forked."""
+    with _LIVE_LOCK:
+        STOPPING.set()
+        for proc in _LIVE:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
 
 
 def stop(proc):
