@@ -5,6 +5,12 @@ Every submission is made from ``solutions/ex01_rnn_step.ipynb`` by an edit that 
 ``CLASS`` maps each student to ``(builder, expected)``, where ``expected`` is the status and
 the score the grader must give. ``python tests/grading_fixtures.py DIR`` writes the class to
 ``DIR/<student>/ex01_rnn_step.ipynb``, e.g. for ``make grade SUBMISSIONS=DIR EXERCISE=ex01_rnn_step``.
+
+The edits touch Parts 1 and 2 (the step forward and backward); Part 3, the detector set by
+hand, stays the solution's and is judged on its own, so a submission broken in Parts 1 and 2
+keeps Part 3's 5 points of 15, a hostile call in the forward step included: the grader takes
+only what depends on the broken function. The tamper submissions replace the detector too, so
+that a tamper that reached the judge would show as points.
 """
 import copy
 import sys
@@ -17,6 +23,7 @@ EX01 = "ex01_rnn_step"
 SOLUTION, EXERCISE = ROOT / "solutions" / f"{EX01}.ipynb", ROOT / "exercises" / f"{EX01}.ipynb"
 FORWARD_TESTS = ("forward_one", "forward_batch", "forward_square", "forward_pure")
 BACKWARD_TESTS = ("dx", "dh_prev", "dweight_ih", "dweight_hh", "dbias", "backward_one")
+DETECTOR_TESTS = ("detector_pairs", "detector_start", "detector_fours", "detector_long")
 
 WRONG_FORWARD = '''
 def rnn_step_forward(x, h_prev, params):
@@ -27,6 +34,11 @@ def rnn_step_forward(x, h_prev, params):
 def rnn_step_backward(dh_next, cache):
     x, h_prev, params, _ = cache
     return np.zeros_like(x), np.zeros_like(h_prev), {k: np.zeros_like(v) for k, v in params.items()}
+
+
+def ab_detector():
+    return {"weight_ih": np.zeros((1, 3)), "weight_hh": np.zeros((1, 1)), "bias_ih": np.zeros(1),
+            "bias_hh": np.zeros(1)}
 '''
 
 FORGED = '''
@@ -321,6 +333,7 @@ def wrong_with(code, where="backward"):
         nb = solution()
         cell(nb, "forward").source = WRONG_FORWARD
         cell(nb, "backward").source = "# the backward step is defined with the forward one\n"
+        cell(nb, "detector").source = "# so is the detector\n"
         return append(nb, where, code)
     return build
 
@@ -334,7 +347,7 @@ def no_notebook():
     return None
 
 
-def ok(score=10.0):
+def ok(score=15.0):
     return {"status": "ok", "score": score}
 
 
@@ -345,25 +358,25 @@ CLASS = {
     "honest_noisy_output": (noisy, ok()),
     "honest_sys_exit_in_cell": (sys_exit_in_cell, ok()),
     "wrong_blank": (blank, {"status": "not_implemented", "score": 0.0}),
-    "wrong_forward_only": (forward_only, {"status": "not_implemented", "score": 4.0}),
-    "wrong_transposed_weights": (transposed_weights, ok(7.0)),
-    "wrong_missing_bias_gradient": (missing_bias_gradient, ok(8.0)),
-    "wrong_off_by_one_in_time": (off_by_one_in_time, ok(8.0)),
-    "wrong_bias_mean": (bias_mean, ok(9.0)),
-    "wrong_signature": (wrong_signature, ok(4.0)),
-    "wrong_nan_results": (nan_results, ok(6.0)),
-    "wrong_reference_copied": (reference_copied, ok(0.0)),
-    "hostile_infinite_loop": (infinite_loop, {"status": "timeout", "score": 0.0}),
+    "wrong_forward_only": (forward_only, {"status": "not_implemented", "score": 9.0}),
+    "wrong_transposed_weights": (transposed_weights, ok(12.0)),
+    "wrong_missing_bias_gradient": (missing_bias_gradient, ok(13.0)),
+    "wrong_off_by_one_in_time": (off_by_one_in_time, ok(13.0)),
+    "wrong_bias_mean": (bias_mean, ok(14.0)),
+    "wrong_signature": (wrong_signature, ok(9.0)),
+    "wrong_nan_results": (nan_results, ok(11.0)),
+    "wrong_reference_copied": (reference_copied, ok(5.0)),
+    "hostile_infinite_loop": (infinite_loop, {"status": "timeout", "score": 5.0}),
     "hostile_ignores_alarm": (ignores_alarm, {"status": "timeout", "score": 0.0}),
-    "hostile_sys_exit_in_call": (sys_exit_in_call, ok(0.0)),
+    "hostile_sys_exit_in_call": (sys_exit_in_call, ok(5.0)),
     "hostile_os_exit": (os_exit, {"status": "crashed", "score": 0.0}),
     "hostile_segfault_at_import": (segfault_at_import, {"status": "crashed", "score": 0.0}),
-    "hostile_memory_bomb": (memory_bomb, {"status": "memory", "score": 0.0}),
+    "hostile_memory_bomb": (memory_bomb, {"status": "memory", "score": 5.0}),
     "hostile_output_flood_forged_result": (forged_result, {"status": "crashed", "score": 0.0}),
     "hostile_malformed_json": (malformed_json, {"status": "malformed", "score": 0.0}),
-    "hostile_loop_after_definition": (loop_after_definition, {"status": "timeout", "score": 0.0}),
+    "hostile_loop_after_definition": (loop_after_definition, {"status": "timeout", "score": 5.0}),
     "hostile_empty_notebook": (empty_notebook, {"status": "missing", "score": 0.0}),
-    "hostile_missing_function": (missing_function, {"status": "missing", "score": 4.0}),
+    "hostile_missing_function": (missing_function, {"status": "missing", "score": 9.0}),
     "hostile_numpy_tamper": (wrong_with(NUMPY_TAMPER, "setup"), ok(0.0)),
     "hostile_builtins_tamper": (wrong_with(BUILTINS_TAMPER), {"status": "crashed", "score": 0.0}),
     "hostile_grader_tamper": (wrong_with(GRADER_TAMPER), ok(0.0)),

@@ -39,8 +39,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS, EXERCISES = ROOT / "solutions", ROOT / "exercises"
 EX01 = "ex01_rnn_step.ipynb"
 RUBRIC = rubric_for(EX01)
-FORWARD, BACKWARD = "rnn_step_forward", "rnn_step_backward"
+FORWARD, BACKWARD, DETECTOR = "rnn_step_forward", "rnn_step_backward", "ab_detector"
 FORWARD_IDS, BACKWARD_IDS = set(fx.FORWARD_TESTS), set(fx.BACKWARD_TESTS)
+DETECTOR_IDS = set(fx.DETECTOR_TESTS)
 
 
 def write(tmp_path, nb, name=EX01):
@@ -128,12 +129,12 @@ def test_frames_are_accepted_only_with_the_token_and_their_exact_length():
 def test_rubric_is_data_and_its_plan_is_plain_json():
     assert available() == sorted(p.stem for p in SOLUTIONS.glob("*.ipynb"))     # a rubric per exercise
     assert rubric_for("ex01_rnn_step") is RUBRIC
-    assert [t.id for t in RUBRIC.tests] == list(fx.FORWARD_TESTS + fx.BACKWARD_TESTS)
-    assert RUBRIC.max_points == 10 and sum(t.points for t in RUBRIC.public()) == 8
-    assert {t.id for t in RUBRIC.tests if t.hidden} == {"forward_square", "backward_one"}
+    assert [t.id for t in RUBRIC.tests] == list(fx.FORWARD_TESTS + fx.BACKWARD_TESTS + fx.DETECTOR_TESTS)
+    assert RUBRIC.max_points == 15 and sum(t.points for t in RUBRIC.public()) == 12
+    assert {t.id for t in RUBRIC.tests if t.hidden} == {"forward_square", "backward_one", "detector_long"}
     text = json.dumps(plan(RUBRIC.tests))                 # what the child receives: no code, no judge
     assert "judge" not in text and "reference" not in text
-    assert [a.id for a in RUBRIC.answers] == ["question"]
+    assert [a.id for a in RUBRIC.answers] == ["question", "question-detector"]
 
 
 def test_bad_rubric_definitions_are_rejected():
@@ -191,7 +192,7 @@ def test_every_solution_scores_full_marks_and_every_exercise_zero(exercise):
 
 def test_the_blank_exercise_says_not_implemented():
     blank = grade_notebook(EXERCISES / EX01, RUBRIC)
-    assert {r.hint for r in blank.results if r.test.id in FORWARD_IDS} == {"not implemented yet"}
+    assert {r.hint for r in blank.results if r.test.id in FORWARD_IDS | DETECTOR_IDS} == {"not implemented yet"}
     assert {r.hint for r in blank.results if r.test.id in BACKWARD_IDS} == {
         "needs rnn_step_forward, which failed: not implemented yet"}
 
@@ -208,7 +209,7 @@ def test_unreadable_or_absent_notebooks_are_malformed_or_missing(tmp_path, conte
     if content is not None:
         (tmp_path / EX01).write_bytes(content)
     graded = grade_notebook(tmp_path / EX01, RUBRIC)
-    assert (graded.status, graded.score, graded.max_score) == (status, 0.0, 10.0)
+    assert (graded.status, graded.score, graded.max_score) == (status, 0.0, 15.0)
     assert graded.reason.startswith(reason) and all(r.hint == graded.reason for r in graded.results)
 
 
@@ -240,18 +241,18 @@ def test_only_setup_graded_cells_and_definitions_run(tmp_path):
     nb = fx.prepend(nb, "setup", "%matplotlib inline\n!ls")
     nb.cells.append(fx.new_code(f"open({str(marker)!r}, 'w')\ndef helper():\n    return 1\n", "scratch"))
     graded = grade_notebook(write(tmp_path, nb), RUBRIC)
-    assert (graded.status, graded.score, graded.cell_errors) == ("ok", 10.0, [])
+    assert (graded.status, graded.score, graded.cell_errors) == ("ok", 15.0, [])
     assert not marker.exists()
-    assert [c["mode"] for c in read_cells(tmp_path / EX01)] == ["defs", "all", "all", "all", "defs", "defs"]
+    assert [c["mode"] for c in read_cells(tmp_path / EX01)] == ["defs", "all", "all", "all", "all", "defs", "defs"]
 
 
 def test_a_broken_setup_line_or_graded_cell_costs_only_what_it_breaks(tmp_path):
     nb = fx.append(fx.solution(), "setup", "import no_such_module_here")
     graded = grade_notebook(write(tmp_path, nb), RUBRIC)
-    assert graded.score == 10.0 and "ModuleNotFoundError" in graded.cell_errors[0]
+    assert graded.score == 15.0 and "ModuleNotFoundError" in graded.cell_errors[0]
     nb = fx.edit(fx.solution(), "backward", "(dh_next, cache):", "(dh_next, cache)")
     graded = grade_notebook(write(tmp_path, nb), RUBRIC)
-    assert graded.score == 4.0 and failed(graded) == BACKWARD_IDS and graded.status == "missing"
+    assert graded.score == 9.0 and failed(graded) == BACKWARD_IDS and graded.status == "missing"
     assert graded.cell_errors[0].startswith(
         "cell 9 (rnn_step_backward), under \u201cPart 2: the backward step\u201d: SyntaxError")
     assert graded.reason == "not defined: rnn_step_backward"
@@ -263,7 +264,7 @@ def test_a_forked_grandchild_neither_hangs_the_grader_nor_survives_it(tmp_path):
             "    time.sleep(120)\n    os._exit(0)\n")
     start = time.monotonic()
     graded = grade_notebook(write(tmp_path, fx.append(fx.solution(), "setup", fork)), RUBRIC, timeout=30)
-    assert (graded.status, graded.score) == ("ok", 10.0) and time.monotonic() - start < 10
+    assert (graded.status, graded.score) == ("ok", 15.0) and time.monotonic() - start < 10
     pid = int(pid_file.read_text())
     for _ in range(50):
         try:
@@ -306,12 +307,12 @@ def test_the_check_table_fits_80_columns_with_every_hint(exercise):
 
 
 def test_check_prints_the_public_tests_of_the_functions_in_a_namespace(capsys):
-    ns = vars(load_graded(SOLUTIONS / EX01, [FORWARD, BACKWARD]))
+    ns = vars(load_graded(SOLUTIONS / EX01, [FORWARD, BACKWARD, DETECTOR]))
     check_module.check("ex01_rnn_step", dict(ns))
     out = capsys.readouterr().out
     rows = table_rows(out)
-    assert len(rows) == 8 and all("✓" in r and "✗" not in r for r in rows)
-    assert "public tests: 8/8 points — all pass." in out and "2 hidden tests (2 points)" in out
+    assert len(rows) == 11 and all("✓" in r and "✗" not in r for r in rows)
+    assert "public tests: 12/12 points — all pass." in out and "3 hidden tests (3 points)" in out
 
 
 def test_check_of_one_part_prints_that_part_alone(capsys):
@@ -328,7 +329,8 @@ def test_check_of_one_part_prints_that_part_alone(capsys):
     rows = table_rows(capsys.readouterr().out)
     assert len(rows) == 5 and all("✗" in r for r in rows)
     with pytest.raises(ValueError, match=r"Expected one of the graded parts \['rnn_step_forward', "
-                                         r"'rnn_step_backward'\] of ex01_rnn_step, got 'forward'"):
+                                         r"'rnn_step_backward', 'ab_detector'\] of ex01_rnn_step, "
+                                         r"got 'forward'"):
         course_pkg.check("ex01_rnn_step", "forward")
     with pytest.raises(TypeError, match="Expected a graded part such as 'rnn_step_forward', got int"):
         check_module.check("ex01_rnn_step", {}, (1,))
@@ -397,11 +399,11 @@ def test_check_in_a_real_kernel(folder):
     assert {(o.output_type, o.get("name")) for o in last.outputs} == {("stream", "stdout")}
     out = "".join(o.text for o in last.outputs)
     rows = table_rows(out)
-    assert len(rows) == 8
+    assert len(rows) == 11
     if folder is SOLUTIONS:
         assert all("✓" in r and "✗" not in r for r in rows)
     else:
-        assert all("✗" in r for r in rows) and out.count("not implemented yet") == 8
+        assert all("✗" in r for r in rows) and out.count("not implemented yet") == 11
     timing = last.metadata.execution
     took = np.datetime64(timing["shell.execute_reply"][:26]) - np.datetime64(timing["iopub.execute_input"][:26])
     assert took < np.timedelta64(5, "s")
@@ -447,11 +449,13 @@ def test_exercise_has_stubs_no_answers_and_no_outputs():
     text = (EXERCISES / EX01).read_text(encoding="utf-8")
     assert "BEGIN SOLUTION" not in text and "END SOLUTION" not in text
     assert "np.tanh(a)" not in text and "da.T @ x" not in text
-    for cid in ("forward", "backward"):
+    for cid, name in (("forward", FORWARD), ("backward", BACKWARD), ("detector", DETECTOR)):
         src = exercise[cid].source
         assert '    # YOUR CODE HERE\n    raise NotImplementedError("Write your code here")\n    return' in src
-        assert "# Hint:" in src and src.startswith(f"def rnn_step_{cid}(")
-    assert "YOUR ANSWER HERE" in exercise["question"].source
+        assert "# Hint:" in src and src.startswith(f"def {name}(")
+    assert "weight_hh = np.array" not in text
+    for cid in ("question", "question-detector"):
+        assert "YOUR ANSWER HERE" in exercise[cid].source
     assert "cuDNN" in solution["question"].source and "cuDNN" not in exercise["question"].source
     for cell in exercise.values():
         if cell.cell_type == "code":
@@ -462,19 +466,23 @@ def test_tags_and_metadata_are_as_designed():
     solution, exercise = cells_by_id(SOLUTIONS / EX01), cells_by_id(EXERCISES / EX01)
     assert solution["forward"].metadata.course == {"grade_id": FORWARD}
     assert solution["backward"].metadata.course == {"grade_id": BACKWARD}
+    assert solution["detector"].metadata.course == {"grade_id": DETECTOR}
     expected = {"colab-setup": ["remove-cell", "nbval-ignore-output"],
                 "setup": ["setup", "nbval-ignore-output"],
                 "forward": ["graded", "nbval-ignore-output"],
                 "check-forward": ["check", "raises-exception", "nbval-ignore-output"],
                 "backward": ["graded", "nbval-ignore-output"],
                 "check-backward": ["check", "raises-exception", "nbval-ignore-output"],
+                "detector": ["graded", "nbval-ignore-output"],
+                "check-detector": ["check", "raises-exception", "nbval-ignore-output"],
+                "other-start": ["check", "raises-exception", "nbval-ignore-output"],
                 "check-all": ["nbval-ignore-output"]}
     assert {cid: c.metadata.tags for cid, c in exercise.items() if c.cell_type == "code"} == expected
     for cid, cell in solution.items():                      # solution: no exercise-only tags
         assert not {"raises-exception", "nbval-ignore-output"} & set(cell.metadata.get("tags", []))
         assert cell.metadata.get("course") == exercise[cid].metadata.get("course")
-    assert {t.grade_id for t in RUBRIC.tests} == {FORWARD, BACKWARD}
-    assert set(RUBRIC.signatures) == {FORWARD, BACKWARD}
+    assert {t.grade_id for t in RUBRIC.tests} == {FORWARD, BACKWARD, DETECTOR}
+    assert set(RUBRIC.signatures) == {FORWARD, BACKWARD, DETECTOR}
     answer_cells = [cid for cid, c in solution.items() if mx.MD_BEGIN in c.source]
     assert answer_cells == [a.id for a in RUBRIC.answers]
     assert list(exercise)[-1] == "check-all"                  # the exercise ends with course_pkg.check
@@ -484,10 +492,17 @@ def test_solution_notebook_was_executed_and_reports_ok():
     solution = cells_by_id(SOLUTIONS / EX01)
     outputs = {cid: "".join(o.get("text", "") for o in c.outputs)
                for cid, c in solution.items() if c.cell_type == "code"}
-    assert "worked example: h_next = [[0.0, 0.7616]]" in outputs["check-forward"]
-    assert outputs["check-forward"].rstrip().endswith("forward OK")
-    assert outputs["check-backward"].count(": True") == 6 and "backward OK" in outputs["check-backward"]
-    assert outputs["check-all"].count("✓") == 8 and "public tests: 8/8 points" in outputs["check-all"]
+    assert outputs["check-forward"].rstrip().endswith(
+        "worked example: h_next = [[0.0, 0.7616]] (by hand: [[0.0, 0.7616]])")
+    assert "public tests of rnn_step_forward: 3/3 points" in outputs["check-forward"]
+    rows = outputs["check-backward"].rstrip().splitlines()[-6:]            # yours, then centred differences
+    assert [r.split()[0] for r in rows] == ["x", "h_prev", "weight_ih", "weight_hh", "bias_ih", "bias_hh"]
+    assert all(r.split()[1:4] == r.split()[4:] for r in rows)
+    assert "public tests of rnn_step_backward: 5/5 points" in outputs["check-backward"]
+    assert "public tests of ab_detector: 4/4 points" in outputs["check-detector"]
+    assert outputs["check-all"].count("✓") == 11 and "public tests: 12/12 points" in outputs["check-all"]
+    for cid in ("check-forward", "check-backward", "check-detector", "check-all"):   # each table once
+        assert outputs[cid].count("points  ok  test") == 1
 
 
 # --------------------------------------------------------------------------- make_exercises rules
@@ -513,7 +528,7 @@ def test_hidden_tests_are_stripped_from_the_learners_copy():
                      "### END HIDDEN TESTS\n")
     exercise = {c.id: c for c in mx.make_exercise(nb, "x").cells}
     assert "HIDDEN TESTS" not in exercise["check-forward"].source and "(3, 5)" not in exercise["check-forward"].source
-    assert exercise["check-forward"].source.rstrip().endswith('print("forward OK")')
+    assert exercise["check-forward"].source.rstrip().endswith('"(by hand: [[0.0, 0.7616]])")')
     check.source += "### BEGIN HIDDEN TESTS\n"
     with pytest.raises(ValueError, match="Expected '### END HIDDEN TESTS'"):
         mx.make_exercise(nb, "x")
