@@ -29,7 +29,7 @@ help:
 	@echo "make lab        JupyterLab at the repository root"
 	@echo "make execute    re-execute the chapter and solution notebooks in place (refresh stored outputs)"
 	@echo "make exercises  regenerate exercises/ from solutions/"
-	@echo "make grade      grade a class: SUBMISSIONS=dir EXERCISE=name|all [JOBS=2 TIMEOUT=60 MEMORY_MB=2048 OUT=dir]"
+	@echo "make grade      grade a class: SUBMISSIONS=dir EXERCISE=name|all [JOBS=2 TIMEOUT=60 MEMORY_MB=2048 OUT=dir ROSTER=csv MANUAL=csv DEADLINE=iso]"
 	@echo "make clean      remove _build and caches (keeps .venv)"
 
 setup: $(STAMP)
@@ -88,7 +88,8 @@ JOBS ?= 1
 grade: $(STAMP)
 	@test -n "$(SUBMISSIONS)" -a -n "$(EXERCISE)" || { echo "usage: make grade SUBMISSIONS=dir EXERCISE=name|all [JOBS=N TIMEOUT=S MEMORY_MB=M OUT=dir]"; exit 2; }
 	$(PY) -m course_pkg.grade "$(SUBMISSIONS)" --exercise "$(EXERCISE)" --jobs $(JOBS) \
-		$(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(MEMORY_MB),--memory-mb $(MEMORY_MB)) $(if $(OUT),--out "$(OUT)")
+		$(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(MEMORY_MB),--memory-mb $(MEMORY_MB)) $(if $(OUT),--out "$(OUT)") \
+		$(if $(ROSTER),--roster "$(ROSTER)") $(if $(MANUAL),--manual "$(MANUAL)") $(if $(DEADLINE),--deadline "$(DEADLINE)")
 
 # Gradescope's autograder zip for one exercise (book/instructors.md says how to upload it).
 gradescope: $(STAMP)

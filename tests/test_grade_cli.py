@@ -22,7 +22,8 @@ from course_pkg.rnn import rnn_step_backward, rnn_step_forward
 
 ROOT = Path(__file__).resolve().parents[1]
 RUBRIC = rubric_for(fx.EX01)
-TEST_IDS = [t.id for t in RUBRIC.tests]
+TEST_IDS = [f"{fx.EX01}:{t.id}" for t in RUBRIC.tests]          # gradebook columns: namespaced ids
+ANSWER_IDS = [f"{fx.EX01}:{a.id}" for a in RUBRIC.answers]
 OPTIONS = ["--exercise", fx.EX01, "--timeout", "6", "--memory-mb", "1024", "--quiet"]
 
 
@@ -61,13 +62,17 @@ def files(out):
 def test_every_submission_gets_one_row_with_the_status_and_score_designed_for_it(graded_class):
     out = graded_class[2][0]
     lines = (out / "gradebook.csv").read_text(encoding="utf-8").splitlines()
-    assert lines[0] == ",".join(["student", "exercise", "score", "max_score", "status", "reason"]
-                                + TEST_IDS + ["question"])
+    assert lines[0] == ",".join(["student", "exercise", "file", "score", "max_score", "manual", "total", "late",
+                                 "status", "reason"] + TEST_IDS + ANSWER_IDS)
     rows = gradebook(out)
     assert len(lines) == 31 and sorted(rows) == sorted(fx.CLASS)
     got = {s: {"status": r["status"], "score": float(r["score"])} for s, r in rows.items()}
     assert got == {s: expected for s, (_, expected) in fx.CLASS.items()}
-    assert all(r["max_score"] == "10" and r["reason"] and r["question"] == "manual" for r in rows.values())
+    assert all(r["max_score"] == "15" and r["reason"] and r["total"] == r["score"] and r["manual"] == ""
+               for r in rows.values())
+    # an answer waits to be marked only where one was written
+    assert all(r[a] == "manual" for s, r in rows.items() if s.startswith("honest_") for a in ANSWER_IDS)
+    assert all(rows[s][a] == "" for s in ("wrong_blank", "hostile_no_notebook") for a in ANSWER_IDS)
     honest = [s for s in rows if s.startswith("honest_")]
     assert len(honest) == 5 and all(rows[s]["reason"] == "all tests passed" for s in honest)
 
@@ -86,7 +91,7 @@ def test_hostile_submissions_are_explained_not_silent(graded_class):
     assert reasons["hostile_output_flood_forged_result"].startswith(
         "the process sent data without the run's token on the result channel")
     assert reasons["hostile_malformed_json"].startswith("Expected a notebook (JSON) at ex01_rnn_step.ipynb")
-    assert reasons["hostile_empty_notebook"] == "not defined: rnn_step_forward, rnn_step_backward"
+    assert reasons["hostile_empty_notebook"] == "not defined: rnn_step_forward, rnn_step_backward, ab_detector"
     assert reasons["hostile_no_notebook"] == "no ex01_rnn_step.ipynb in the submission"
     # tampering in the learner's process reaches neither the judge nor the references
     for student in ("hostile_numpy_tamper", "hostile_grader_tamper", "hostile_builtins_tamper",
@@ -103,10 +108,12 @@ def test_hostile_submissions_are_explained_not_silent(graded_class):
     ("wrong_signature", set(fx.BACKWARD_TESTS)),
     ("wrong_nan_results", set(fx.FORWARD_TESTS)),
     ("hostile_missing_function", set(fx.BACKWARD_TESTS)),
+    ("hostile_sys_exit_in_call", set(fx.FORWARD_TESTS + fx.BACKWARD_TESTS)),   # the detector still counts
+    ("wrong_reference_copied", set(fx.FORWARD_TESTS + fx.BACKWARD_TESTS)),
 ])
 def test_wrong_submissions_lose_exactly_the_tests_designed_to_catch_them(graded_class, student, lost):
     row = gradebook(graded_class[2][0])[student]
-    assert {t for t in TEST_IDS if row[t] == "0"} == lost
+    assert {t.split(":")[1] for t in TEST_IDS if row[t] == "0"} == lost
 
 
 def test_feedback_explains_with_hints_but_never_shows_test_code_or_reference_values(graded_class):
@@ -115,12 +122,17 @@ def test_feedback_explains_with_hints_but_never_shows_test_code_or_reference_val
     assert sorted(feedback) == sorted(fx.CLASS)
     assert ("expected grads['weight_ih'] of shape (H, D) = (5, 3), got (3, 5)"
             in feedback["wrong_transposed_weights"])
+    assert "grads['weight_hh']: the values are transposed" in feedback["wrong_transposed_weights"]
     assert "grads has no key 'bias_hh'" in feedback["wrong_missing_bias_gradient"]
+    assert "the cache of the wrong state" in feedback["wrong_off_by_one_in_time"]
+    assert "grads['bias_hh'] is N times too small" in feedback["wrong_bias_mean"]
     assert ("expected rnn_step_backward(dh_next, cache), got rnn_step_backward(dh_next, cache, params)"
             in feedback["wrong_signature"])
     assert "h_next holds NaN or infinite values" in feedback["wrong_nan_results"]
     references = set()
     for test in RUBRIC.tests:
+        if test.grade_id not in ("rnn_step_forward", "rnn_step_backward"):
+            continue                                          # the detector's calls have no inputs
         x, h_prev, params = test.calls[0].args
         h_next, cache = rnn_step_forward(x, h_prev, params)
         dx, dh_prev, grads = rnn_step_backward(np.ones_like(h_next), cache)
@@ -133,7 +145,7 @@ def test_feedback_explains_with_hints_but_never_shows_test_code_or_reference_val
 
 def test_two_runs_give_the_same_bytes_and_jobs_2_equals_jobs_1(graded_class):
     first, second = files(graded_class[2][0]), files(graded_class[1][0])
-    assert len(first) == 1 + 30 + 30 + 1 and first.keys() == second.keys()
+    assert len(first) == 3 + 30 + 30 + 1 and first.keys() == second.keys()     # 3: gradebooks, marks template
     assert [p for p in first if first[p] != second[p]] == []
     assert not [p for p in first if p.name.endswith(".tmp")]       # written through renames
 
@@ -142,7 +154,7 @@ def test_gradescope_results_and_written_answers(graded_class):
     out, rows = graded_class[2][0], gradebook(graded_class[2][0])
     for student, row in rows.items():
         results = json.loads((out / "gradescope" / student / "results.json").read_text(encoding="utf-8"))
-        assert results["score"] == float(row["score"]) and len(results["tests"]) == 10
+        assert results["score"] == float(row["score"]) and len(results["tests"]) == 14
         assert {t["status"] for t in results["tests"]} <= {"passed", "failed"}
         assert sum(t["score"] for t in results["tests"]) == results["score"]
         assert {t["visibility"] for t in results["tests"]} == {"visible", "after_published"}
@@ -169,7 +181,7 @@ def test_progress_bar_and_bad_arguments(tmp_path):
     fx.write_class(tmp_path / "two", ["honest_solution", "wrong_blank"])
     proc, _ = grade(tmp_path / "two", tmp_path / "out", "--exercise", "all")
     assert proc.returncode == 0 and "grading: 100%" in proc.stderr and "2/2" in proc.stderr
-    assert gradebook(tmp_path / "out")["honest_solution"]["score"] == "10"
+    assert gradebook(tmp_path / "out")["honest_solution"]["score"] == "15"
     for options, message in [(["--exercise", "ex99"], f"Expected an exercise among {available()} or 'all'"),
                              (["--exercise", "all", "--jobs", "0"], "expected a number greater than 0")]:
         proc, _ = grade(tmp_path / "two", tmp_path / "out", *options)

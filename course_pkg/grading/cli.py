@@ -1,9 +1,11 @@
 """The instructor's command: ``python -m course_pkg.grade SUBMISSIONS --exercise NAME|all``.
 
-Grades ``SUBMISSIONS/<student>/<NAME>.ipynb`` for every student folder, each notebook in a
-child process of its own, and writes the gradebook, feedback, Gradescope results and
-written answers (see :mod:`course_pkg.grading.gradebook`). ``make grade SUBMISSIONS=…
-EXERCISE=…`` runs it.
+Grades, in every student folder of ``SUBMISSIONS``, the notebook of each exercise (which
+one, when a student handed in several or renamed it: :mod:`course_pkg.grading.submissions`),
+each in a child process of its own, and writes the gradebooks, feedback, Gradescope results,
+written answers and a manual-marks template (:mod:`course_pkg.grading.gradebook`,
+:mod:`course_pkg.grading.lms`). Ctrl-C or SIGTERM stops it at once and keeps what was graded.
+``make grade SUBMISSIONS=… EXERCISE=…`` runs it.
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from course_pkg.grading import gradebook
+from course_pkg.grading import gradebook, lms
 from course_pkg.grading.judge import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 
 
@@ -48,8 +50,28 @@ def parser():
                    help=f"memory limit per submission in MiB (default {DEFAULT_MEMORY_MB})")
     p.add_argument("--out", type=Path, default=None,
                    help="output folder (default: SUBMISSIONS-grades, beside SUBMISSIONS)")
+    p.add_argument("--roster", type=Path, default=None,
+                   help="CSV with a 'student' column (folder names) and the LMS's columns (id, email, deadline ...)")
+    p.add_argument("--manual", type=Path, default=None,
+                   help="manual_marks_template.csv filled in: its points and comments are merged")
+    p.add_argument("--deadline", default=None,
+                   help="ISO date and time (e.g. 2026-12-01T23:59): notebooks modified later are marked late "
+                        "(no penalty is applied)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
+
+
+def notes(rows, roster, written, deadline):
+    """The warnings an instructor must see: notebooks skipped, roster mismatches, late work."""
+    lines = [f"warning: {row.student}: {line}" for row in rows for line in row.skipped]
+    extra, absent = lms.not_on_roster(rows, roster)
+    if extra:
+        lines.append(f"warning: not on the roster (rows added at the end): {', '.join(extra)}")
+    if absent:
+        lines.append(f"warning: on the roster without a folder (left blank): {', '.join(absent)}")
+    if deadline is not None or (roster and "deadline" in roster[0]):
+        lines.append(f"late: {written['late']} submissions, marked in the 'late' columns; no penalty is applied")
+    return lines
 
 
 def main(argv=None):
@@ -59,6 +81,8 @@ def main(argv=None):
     try:
         students = gradebook.find_students(args.submissions)
         exercises = gradebook.find_exercises(args.submissions, students, args.exercise)
+        roster = lms.read_roster(args.roster) if args.roster else None
+        deadline = lms.parse_deadline(args.deadline) if args.deadline else None
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -79,10 +103,16 @@ def main(argv=None):
         print(f"interrupted: {interrupted}; writing what was graded", file=sys.stderr)
         if not rows:
             return 130
-    written = gradebook.write_outputs(out, rows)
+    try:
+        written = gradebook.write_outputs(out, rows, roster, args.manual, deadline)
+    except lms.LMSError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     for line in gradebook.summary(rows, time.perf_counter() - start, args.jobs):
         print(line)
-    print(f"wrote {written['gradebook']}, {written['feedback']} feedback files in {out / 'feedback'}, "
-          f"{written['gradescope']} results.json in {out / 'gradescope'}"
+    for line in notes(rows, roster, written, deadline):
+        print(line)
+    print(f"wrote {written['gradebook']}, {written['wide']}, {written['template']}, {written['feedback']} "
+          f"feedback files in {out / 'feedback'}, {written['gradescope']} results.json in {out / 'gradescope'}"
           + "".join(f", {p}" for p in written["answers"]))
     return 130 if interrupted is not None else 0

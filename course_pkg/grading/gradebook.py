@@ -1,11 +1,13 @@
 """Grade a class and write what the instructor reads: gradebook, feedback, Gradescope results, answers.
 
-Layout in: ``SUBMISSIONS/<student>/<exercise>.ipynb``. Written to ``OUT``, each file
-atomically (a temporary file, then a rename), the same bytes for the same submissions:
+Layout in: ``SUBMISSIONS/<student>/``, each student's notebooks (any names: which one is
+graded for an exercise follows :mod:`course_pkg.grading.submissions`). Written to ``OUT``, each
+file atomically (a temporary file, then a rename), the same bytes for the same submissions:
 
-* ``gradebook.csv``: one row per student and exercise: ``student,exercise,score,max_score,
-  status,reason``, then the points of each test (one column per test id) and ``manual`` for
-  each written answer;
+* ``gradebook.csv``: one row per student and exercise: ``student,exercise,file,score,
+  max_score,manual,total,late,status,reason``, then the points of each test and each written
+  answer, one column per ``exercise:id`` (``manual`` where an answer waits to be marked);
+* ``gradebook_wide.csv`` and ``manual_marks_template.csv``: see :mod:`course_pkg.grading.lms`;
 * ``feedback/<student>/<exercise>.md``: each test's result and hint (never a test's code or a
   reference value), and the errors of the learner's cells;
 * ``gradescope/<student>/results.json``: the same in Gradescope's autograder format;
@@ -26,11 +28,12 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from course_pkg.grading import loader, process
+from course_pkg.grading import lms, loader, process, submissions
 from course_pkg.grading.judge import EXERCISES, STATUSES, Graded, grade_notebook
 from course_pkg.grading.rubrics import available, rubric_for
 
-FIXED_COLUMNS = ["student", "exercise", "score", "max_score", "status", "reason"]
+FIXED_COLUMNS = ["student", "exercise", "file", "score", "max_score", "manual", "total", "late", "status",
+                 "reason"]
 MANUAL = "manual"
 
 
@@ -44,10 +47,21 @@ class Interrupted(Exception):
 
 @dataclass(frozen=True)
 class Row:
-    """One student's graded exercise."""
+    """One student's graded exercise.
+
+    Attributes:
+        student: the student's folder name.
+        graded: the result.
+        file: the notebook graded, relative to the student's folder (``None``: none found).
+        skipped: one line per other notebook seen and not graded.
+        modified: the graded notebook's modification time (POSIX seconds), for a deadline.
+    """
 
     student: str
     graded: Graded
+    file: str | None = None
+    skipped: tuple = ()
+    modified: float | None = None
 
 
 def points(x):
@@ -80,10 +94,22 @@ def find_exercises(folder, students, exercise):
         if exercise not in known:
             raise ValueError(f"Expected an exercise among {known} or 'all', got {exercise!r}")
         return [exercise]
-    found = sorted({p.stem for s in students for p in (Path(folder) / s).glob("*.ipynb")} & set(known))
+    names = [p.name for s in students for p in submissions.notebooks(Path(folder) / s)]
+    found = [e for e in known if any(e in n or e.split("_", 1)[0] in n for n in names)]
     if not found:
         raise ValueError(f"Expected notebooks named after an exercise ({known}) in {folder}/<student>/, got none")
     return found
+
+
+def grade_one(student_folder, rubric, timeout, memory_mb):
+    """The :class:`Row` of one student's folder for one exercise: the notebook chosen by
+    :func:`course_pkg.grading.submissions.choose_notebook`, graded."""
+    folder = Path(student_folder)
+    choice = submissions.choose_notebook(folder, rubric.exercise)
+    path = choice.path or folder / f"{rubric.exercise}.ipynb"
+    graded = grade_notebook(path, rubric, timeout=timeout, memory_mb=memory_mb)
+    return Row(folder.name, graded, None if choice.path is None else choice.path.relative_to(folder).as_posix(),
+               tuple(choice.warnings(folder)), None if choice.path is None else choice.path.stat().st_mtime)
 
 
 def grade_class(folder, exercises, *, jobs=1, timeout=60.0, memory_mb=2048, progress=True):
@@ -111,10 +137,10 @@ def grade_class(folder, exercises, *, jobs=1, timeout=60.0, memory_mb=2048, prog
     pool = ThreadPoolExecutor(max_workers=jobs)
     try:
         with tqdm(total=len(work), desc="grading", unit="notebook", file=sys.stderr, disable=not progress) as bar:
-            futures = {pool.submit(grade_notebook, Path(folder) / s / f"{e}.ipynb", rubrics[e],
-                                   timeout=timeout, memory_mb=memory_mb): (s, e) for s, e in work}
+            futures = {pool.submit(grade_one, Path(folder) / s, rubrics[e], timeout, memory_mb): (s, e)
+                       for s, e in work}
             for future in as_completed(futures):
-                rows[futures[future]] = Row(futures[future][0], future.result())
+                rows[futures[future]] = future.result()
                 bar.update()
     except KeyboardInterrupt:
         process.stop_all()
@@ -141,20 +167,28 @@ def write_atomic(path, text):
         raise
 
 
-def gradebook_csv(rows):
-    """The text of ``gradebook.csv``: the fixed columns, then one column per test id and answer id."""
+def gradebook_csv(rows, rubrics, marks=None, late=None):
+    """The text of ``gradebook.csv``: the fixed columns, then one ``exercise:id`` column per
+    test and written answer (ids differ in meaning between exercises)."""
+    marks, late = marks or {}, late or {}
     columns = []
     for row in rows:
-        ids = [r.test.id for r in row.graded.results] + list(row.graded.answers)
+        e = row.graded.exercise
+        ids = [f"{e}:{r.test.id}" for r in row.graded.results] + [f"{e}:{a.id}" for a in rubrics[e].answers]
         columns += [c for c in ids if c not in columns]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(FIXED_COLUMNS + columns)
     for row in rows:
-        g = row.graded
-        cells = {r.test.id: points(r.points) for r in g.results} | dict.fromkeys(g.answers, MANUAL)
-        writer.writerow([row.student, g.exercise, points(g.score), points(g.max_score), g.status, g.reason]
-                        + [cells.get(c, "") for c in columns])
+        g, e = row.graded, row.graded.exercise
+        cells = {f"{e}:{r.test.id}": points(r.points) for r in g.results}
+        for a in rubrics[e].answers:
+            mark = marks.get((row.student, e, a.id))
+            cells[f"{e}:{a.id}"] = points(mark[0]) if mark else (MANUAL if g.answers.get(a.id) else "")
+        manual = lms.manual_points(row, rubrics[e], marks)
+        writer.writerow([row.student, e, row.file or "", points(g.score), points(g.max_score),
+                         "" if manual is None else points(manual), points(g.score + (manual or 0.0)),
+                         late.get((row.student, e), ""), g.status, g.reason] + [cells.get(c, "") for c in columns])
     return out.getvalue()
 
 
@@ -163,17 +197,27 @@ def md_cell(text):
     return " ".join(str(text).split()).replace("|", "\\|").replace("<", "&lt;")
 
 
-def feedback_md(row, rubric):
-    """The learner's feedback for one exercise: score, status, each test's result and hint."""
-    g = row.graded
-    lines = [f"# {g.exercise}: feedback for {row.student}", "",
-             f"**Score: {points(g.score)} / {points(g.max_score)}** (status: {g.status}: {md_cell(g.reason)})", "",
-             "| test | points | result | hint |", "|---|---|---|---|"]
+def feedback_md(row, rubric, marks=None, late=""):
+    """The learner's feedback for one exercise: the file graded, score, status, each test's
+    result and hint, the written answers' marks and comments once marked."""
+    g, marks = row.graded, marks or {}
+    lines = [f"# {g.exercise}: feedback for {row.student}", ""]
+    if row.file:
+        lines += [f"Graded: `{md_cell(row.file)}`" + (f" (handed in late: {late[5:-1]})" if late.startswith("yes")
+                                                      else ""), ""]
+    lines += [f"- {md_cell(w)}" for w in row.skipped] + ([""] if row.skipped else [])
+    lines += [f"**Score: {points(g.score)} / {points(g.max_score)}** (status: {g.status}: {md_cell(g.reason)})", "",
+              "| test | points | result | hint |", "|---|---|---|---|"]
     for r in g.results:
         name = md_cell(r.test.name) + (" (hidden test)" if r.test.hidden else "")
         lines.append(f"| {name} | {points(r.points)} / {points(r.test.points)} | "
                      f"{'✓' if r.passed else '✗'} | {md_cell(r.hint)} |")
-    if rubric.answers:
+    marked = [(a, marks[(row.student, g.exercise, a.id)]) for a in rubric.answers
+              if (row.student, g.exercise, a.id) in marks]
+    if marked:
+        lines += ["", "## Written answers", "", "| question | points | comment |", "|---|---|---|"]
+        lines += [f"| {md_cell(a.name)} | {points(p)} | {md_cell(c)} |" for a, (p, c) in marked]
+    elif rubric.answers:
         lines += ["", "Written answers, marked by hand: " + "; ".join(a.name for a in rubric.answers) + "."]
     if g.cell_errors:
         lines += ["", "## Errors in your cells", ""] + [f"- {md_cell(e)}" for e in g.cell_errors]
@@ -231,18 +275,33 @@ def answers_md(exercise, rows, rubric, asked=None):
     return "\n".join(lines) + "\n"
 
 
-def write_outputs(out, rows):
-    """Write the gradebook, feedback, Gradescope results and answers of ``rows`` under ``out``.
+def write_outputs(out, rows, roster=None, marks_path=None, deadline=None):
+    """Write the gradebooks, feedback, Gradescope results, answers and the marks template.
+
+    Args:
+        out: the output folder.
+        rows: the graded :class:`Row` s.
+        roster: ``(columns, {student: row})`` from :func:`course_pkg.grading.lms.read_roster`.
+        marks_path: a filled-in manual-marks CSV to merge, or ``None``.
+        deadline: an aware ``datetime``, or ``None`` (a roster's ``deadline`` column still applies).
 
     Returns:
-        ``{"gradebook": path, "feedback": n files, "gradescope": n files, "answers": [paths]}``.
+        ``{"gradebook", "wide", "template": path, "feedback", "gradescope": n files,
+        "answers": [paths], "late": n}``.
+
+    Raises:
+        LMSError: if the marks file does not fit the graded rows.
     """
     out = Path(out)
     exercises = sorted({row.graded.exercise for row in rows})
     rubrics = {e: rubric_for(e) for e in exercises}
+    marks = lms.read_marks(marks_path, rows, rubrics) if marks_path else {}
+    people = roster[1] if roster else {}
+    late = {(r.student, r.graded.exercise): lms.lateness(r.modified, lms.deadline_of(r.student, deadline, people))
+            for r in rows}
     for row in rows:
         write_atomic(out / "feedback" / row.student / f"{row.graded.exercise}.md",
-                     feedback_md(row, rubrics[row.graded.exercise]))
+                     feedback_md(row, rubrics[row.graded.exercise], marks, late[row.student, row.graded.exercise]))
     students = sorted({row.student for row in rows})
     for student in students:
         write_atomic(out / "gradescope" / student / "results.json",
@@ -254,9 +313,12 @@ def write_outputs(out, rows):
             write_atomic(path, answers_md(exercise, [r for r in rows if r.graded.exercise == exercise],
                                           rubrics[exercise]))
             answer_files.append(path)
-    write_atomic(out / "gradebook.csv", gradebook_csv(rows))
-    return {"gradebook": out / "gradebook.csv", "feedback": len(rows), "gradescope": len(students),
-            "answers": answer_files}
+    write_atomic(out / "manual_marks_template.csv", lms.marks_template(rows, rubrics))
+    write_atomic(out / "gradebook_wide.csv", lms.wide_csv(rows, rubrics, marks, roster, late))
+    write_atomic(out / "gradebook.csv", gradebook_csv(rows, rubrics, marks, late))
+    return {"gradebook": out / "gradebook.csv", "wide": out / "gradebook_wide.csv",
+            "template": out / "manual_marks_template.csv", "feedback": len(rows), "gradescope": len(students),
+            "answers": answer_files, "late": sum(v.startswith("yes") for v in late.values())}
 
 
 # --------------------------------------------------------------------------- summary
