@@ -162,3 +162,17 @@ def test_bad_rosters_and_deadlines_are_refused(tmp_path):
         lms.parse_deadline("friday")
     assert lms.lateness(100.0, lms.parse_deadline("1970-01-01T00:00:00+00:00")) == "yes (2 min)"
     assert lms.lateness(90_061.0, lms.parse_deadline("1970-01-01T00:00:00+00:00")) == "yes (1 d 1 h 2 min)"
+
+
+def test_a_flat_canvas_download_and_moodle_folders_are_read_as_students(tmp_path):
+    subs = tmp_path / "canvas"
+    put(subs / f"smithjane_12345_67890_{EX13}.ipynb", SOLUTION, BEFORE)
+    put(subs / f"doejohn_LATE_23456_78901_{EX13}-1.ipynb", SOLUTION, AFTER)
+    put(subs / "Ann Lee_34567_assignsubmission_file_" / f"{EX13}.ipynb", BLANK, BEFORE)
+    proc = grade(subs, tmp_path / "out", "--deadline", DEADLINE)
+    assert proc.returncode == 0, proc.stderr
+    rows = {r["student"]: r for r in read(tmp_path / "out" / "gradebook.csv")}
+    assert {s: (r["file"], r["status"], r["late"]) for s, r in rows.items()} == {
+        "smithjane": (f"smithjane_12345_67890_{EX13}.ipynb", "ok", "no"),
+        "doejohn": (f"doejohn_LATE_23456_78901_{EX13}-1.ipynb", "ok", "yes (2 h)"),
+        "Ann Lee": (f"{EX13}.ipynb", "not_implemented", "no")}

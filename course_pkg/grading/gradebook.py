@@ -72,15 +72,13 @@ def points(x):
 # --------------------------------------------------------------------------- finding and grading
 
 def find_students(folder):
-    """The student folders of ``folder`` (its subfolders, hidden ones left out), sorted by name.
+    """The students of ``folder``, sorted by name: its subfolders (hidden ones left out), and
+    the students of flat Canvas-style files (:func:`course_pkg.grading.submissions.students`).
 
     Raises:
         ValueError: if ``folder`` is not a folder.
     """
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise ValueError(f"Expected a folder of student folders, got {str(folder)!r}")
-    return sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+    return sorted(submissions.students(folder))
 
 
 def find_exercises(folder, students, exercise):
@@ -94,22 +92,24 @@ def find_exercises(folder, students, exercise):
         if exercise not in known:
             raise ValueError(f"Expected an exercise among {known} or 'all', got {exercise!r}")
         return [exercise]
-    names = [p.name for s in students for p in submissions.notebooks(Path(folder) / s)]
+    where = submissions.students(folder)
+    names = [p.name for s in students for p in submissions.student_notebooks(where[s])]
     found = [e for e in known if any(e in n or e.split("_", 1)[0] in n for n in names)]
     if not found:
         raise ValueError(f"Expected notebooks named after an exercise ({known}) in {folder}/<student>/, got none")
     return found
 
 
-def grade_one(student_folder, rubric, timeout, memory_mb):
-    """The :class:`Row` of one student's folder for one exercise: the notebook chosen by
-    :func:`course_pkg.grading.submissions.choose_notebook`, graded."""
-    folder = Path(student_folder)
-    choice = submissions.choose_notebook(folder, rubric.exercise)
-    path = choice.path or folder / f"{rubric.exercise}.ipynb"
+def grade_one(folder, student, where, rubric, timeout, memory_mb):
+    """The :class:`Row` of one student for one exercise: the notebook chosen by
+    :func:`course_pkg.grading.submissions.choose_notebook` among ``where`` (the student's
+    folder or flat files in the class ``folder``), graded."""
+    base = where if isinstance(where, Path) else Path(folder)
+    choice = submissions.choose_notebook(where, rubric.exercise)
+    path = choice.path or base / f"{rubric.exercise}.ipynb"
     graded = grade_notebook(path, rubric, timeout=timeout, memory_mb=memory_mb)
-    return Row(folder.name, graded, None if choice.path is None else choice.path.relative_to(folder).as_posix(),
-               tuple(choice.warnings(folder)), None if choice.path is None else choice.path.stat().st_mtime)
+    return Row(student, graded, None if choice.path is None else choice.path.relative_to(base).as_posix(),
+               tuple(choice.warnings(base)), None if choice.path is None else choice.path.stat().st_mtime)
 
 
 def grade_class(folder, exercises, *, jobs=1, timeout=60.0, memory_mb=2048, progress=True):
@@ -131,13 +131,14 @@ def grade_class(folder, exercises, *, jobs=1, timeout=60.0, memory_mb=2048, prog
             child is killed at once, none starts, and the rows graded before are kept.
     """
     rubrics = {name: rubric_for(name) for name in exercises}    # imported once, before any learner code
-    work = [(s, e) for s in find_students(folder) for e in exercises]
+    where = submissions.students(folder)
+    work = [(s, e) for s in sorted(where) for e in exercises]
     rows = {}
     process.STOPPING.clear()
     pool = ThreadPoolExecutor(max_workers=jobs)
     try:
         with tqdm(total=len(work), desc="grading", unit="notebook", file=sys.stderr, disable=not progress) as bar:
-            futures = {pool.submit(grade_one, Path(folder) / s, rubrics[e], timeout, memory_mb): (s, e)
+            futures = {pool.submit(grade_one, folder, s, where[s], rubrics[e], timeout, memory_mb): (s, e)
                        for s, e in work}
             for future in as_completed(futures):
                 rows[futures[future]] = future.result()

@@ -15,15 +15,25 @@ looks in a folder and one level down and picks, for one exercise:
 
 It returns the notebook chosen and every other one it saw, each with why it was skipped,
 for the gradebook and the feedback.
+
+A class folder may also be flat, as Canvas downloads it: every student's files side by side,
+named ``<student>_<digits>_..._<file name>`` (``smithjane_12345_67890_ex01_rnn_step.ipynb``,
+``smithjane_LATE_12345_67890_...`` when late). :func:`students` finds those students by the
+part before ``_<digits>`` (or ``_LATE``), and :func:`student_notebooks` their notebooks. A
+Moodle download's folder ``Jane Smith_12345_assignsubmission_file_`` is the student
+``Jane Smith``.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from course_pkg.grading import loader
 
 SKIP_FOLDERS = {".ipynb_checkpoints", "__MACOSX"}
+FLAT_NAME = re.compile(r"^(?P<student>[^_]+?)_(?:LATE_)?\d+_")        # Canvas: name_LATE?_userid_...
+MOODLE_FOLDER = re.compile(r"^(?P<student>.+?)_\d+_assign(?:submission|feedback)_\w*$")
 STUB = 'raise NotImplementedError("Write your code here")'
 
 
@@ -68,6 +78,36 @@ def notebooks(folder):
     return found
 
 
+def students(folder):
+    """``{student: folder or [notebooks]}`` of a class folder: each visible subfolder, and the
+    students of the flat files named ``<student>_<digits>_...`` beside them.
+
+    Raises:
+        ValueError: if ``folder`` is not a folder.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ValueError(f"Expected a folder of student folders, got {str(folder)!r}")
+    found = {}
+    for entry in sorted(folder.iterdir()):
+        if entry.name.startswith(".") or entry.name in SKIP_FOLDERS:
+            continue
+        if entry.is_dir():
+            match = MOODLE_FOLDER.match(entry.name)
+            found[match["student"] if match else entry.name] = entry
+        elif entry.suffix == ".ipynb" and (match := FLAT_NAME.match(entry.name)):
+            files = found.setdefault(match["student"], [])
+            if isinstance(files, list):
+                files.append(entry)
+    return found
+
+
+def student_notebooks(where):
+    """The notebooks of one student: ``where`` is their folder (and one level down) or the list
+    of their flat files."""
+    return list(where) if isinstance(where, list) else notebooks(where)
+
+
 def is_blank(path):
     """Whether every graded cell of the notebook still raises the stub's ``NotImplementedError``
     (an unreadable notebook counts as worked: the grader reports it as malformed)."""
@@ -83,14 +123,15 @@ def choose_notebook(folder, exercise, any_name=False):
     """The notebook of ``folder`` to grade for ``exercise``, by the rule of this module.
 
     Args:
-        folder: a student's folder (or Gradescope's ``submission`` folder).
+        folder: a student's folder (or Gradescope's ``submission`` folder), or the list of a
+            student's flat files.
         exercise: the exercise's name, e.g. ``"ex05_classify"``.
         any_name: when no notebook is named after the exercise, choose among all of them.
 
     Returns:
         A :class:`Choice`.
     """
-    found = notebooks(folder)
+    found = student_notebooks(folder)
     number = exercise.split("_", 1)[0]
     named = [p for p in found if exercise in p.name] or [p for p in found if number in p.name]
     pool = named or (found if any_name else [])
