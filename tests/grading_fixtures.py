@@ -8,7 +8,7 @@ the score the grader must give. ``python tests/grading_fixtures.py DIR`` writes 
 
 The edits touch Parts 1 and 2 (the step forward and backward); Part 3, the detector set by
 hand, stays the solution's and is judged on its own, so a submission broken in Parts 1 and 2
-keeps Part 3's 5 points of 15, a hostile call in the forward step included: the grader takes
+keeps Part 3's 20 points of 30, a hostile call in the forward step included: the grader takes
 only what depends on the broken function. The tamper submissions replace the detector too, so
 that a tamper that reached the judge would show as points.
 """
@@ -347,7 +347,7 @@ def no_notebook():
     return None
 
 
-def ok(score=15.0):
+def ok(score=30.0):
     return {"status": "ok", "score": score}
 
 
@@ -358,25 +358,25 @@ CLASS = {
     "honest_noisy_output": (noisy, ok()),
     "honest_sys_exit_in_cell": (sys_exit_in_cell, ok()),
     "wrong_blank": (blank, {"status": "not_implemented", "score": 0.0}),
-    "wrong_forward_only": (forward_only, {"status": "not_implemented", "score": 9.0}),
-    "wrong_transposed_weights": (transposed_weights, ok(12.0)),
-    "wrong_missing_bias_gradient": (missing_bias_gradient, ok(13.0)),
-    "wrong_off_by_one_in_time": (off_by_one_in_time, ok(13.0)),
-    "wrong_bias_mean": (bias_mean, ok(14.0)),
-    "wrong_signature": (wrong_signature, ok(9.0)),
-    "wrong_nan_results": (nan_results, ok(11.0)),
-    "wrong_reference_copied": (reference_copied, ok(5.0)),
-    "hostile_infinite_loop": (infinite_loop, {"status": "timeout", "score": 5.0}),
+    "wrong_forward_only": (forward_only, {"status": "not_implemented", "score": 24.0}),
+    "wrong_transposed_weights": (transposed_weights, ok(27.0)),
+    "wrong_missing_bias_gradient": (missing_bias_gradient, ok(28.0)),
+    "wrong_off_by_one_in_time": (off_by_one_in_time, ok(28.0)),
+    "wrong_bias_mean": (bias_mean, ok(29.0)),
+    "wrong_signature": (wrong_signature, ok(24.0)),
+    "wrong_nan_results": (nan_results, ok(26.0)),
+    "wrong_reference_copied": (reference_copied, ok(20.0)),
+    "hostile_infinite_loop": (infinite_loop, {"status": "timeout", "score": 20.0}),
     "hostile_ignores_alarm": (ignores_alarm, {"status": "timeout", "score": 0.0}),
-    "hostile_sys_exit_in_call": (sys_exit_in_call, ok(5.0)),
+    "hostile_sys_exit_in_call": (sys_exit_in_call, ok(20.0)),
     "hostile_os_exit": (os_exit, {"status": "crashed", "score": 0.0}),
     "hostile_segfault_at_import": (segfault_at_import, {"status": "crashed", "score": 0.0}),
-    "hostile_memory_bomb": (memory_bomb, {"status": "memory", "score": 5.0}),
+    "hostile_memory_bomb": (memory_bomb, {"status": "memory", "score": 20.0}),
     "hostile_output_flood_forged_result": (forged_result, {"status": "crashed", "score": 0.0}),
     "hostile_malformed_json": (malformed_json, {"status": "malformed", "score": 0.0}),
-    "hostile_loop_after_definition": (loop_after_definition, {"status": "timeout", "score": 5.0}),
+    "hostile_loop_after_definition": (loop_after_definition, {"status": "timeout", "score": 20.0}),
     "hostile_empty_notebook": (empty_notebook, {"status": "missing", "score": 0.0}),
-    "hostile_missing_function": (missing_function, {"status": "missing", "score": 9.0}),
+    "hostile_missing_function": (missing_function, {"status": "missing", "score": 24.0}),
     "hostile_numpy_tamper": (wrong_with(NUMPY_TAMPER, "setup"), ok(0.0)),
     "hostile_builtins_tamper": (wrong_with(BUILTINS_TAMPER), {"status": "crashed", "score": 0.0}),
     "hostile_grader_tamper": (wrong_with(GRADER_TAMPER), ok(0.0)),

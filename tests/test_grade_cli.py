@@ -68,7 +68,7 @@ def test_every_submission_gets_one_row_with_the_status_and_score_designed_for_it
     assert len(lines) == 31 and sorted(rows) == sorted(fx.CLASS)
     got = {s: {"status": r["status"], "score": float(r["score"])} for s, r in rows.items()}
     assert got == {s: expected for s, (_, expected) in fx.CLASS.items()}
-    assert all(r["max_score"] == "15" and r["reason"] and r["total"] == r["score"] and r["manual"] == ""
+    assert all(r["max_score"] == "30" and r["reason"] and r["total"] == r["score"] and r["manual"] == ""
                for r in rows.values())
     # an answer waits to be marked only where one was written
     assert all(r[a] == "manual" for s, r in rows.items() if s.startswith("honest_") for a in ANSWER_IDS)
@@ -181,7 +181,7 @@ def test_progress_bar_and_bad_arguments(tmp_path):
     fx.write_class(tmp_path / "two", ["honest_solution", "wrong_blank"])
     proc, _ = grade(tmp_path / "two", tmp_path / "out", "--exercise", "all")
     assert proc.returncode == 0 and "grading: 100%" in proc.stderr and "2/2" in proc.stderr
-    assert gradebook(tmp_path / "out")["honest_solution"]["score"] == "15"
+    assert gradebook(tmp_path / "out")["honest_solution"]["score"] == "30"
     for options, message in [(["--exercise", "ex99"], f"Expected an exercise among {available()} or 'all'"),
                              (["--exercise", "all", "--jobs", "0"], "expected a number greater than 0")]:
         proc, _ = grade(tmp_path / "two", tmp_path / "out", *options)

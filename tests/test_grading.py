@@ -130,7 +130,7 @@ def test_rubric_is_data_and_its_plan_is_plain_json():
     assert available() == sorted(p.stem for p in SOLUTIONS.glob("*.ipynb"))     # a rubric per exercise
     assert rubric_for("ex01_rnn_step") is RUBRIC
     assert [t.id for t in RUBRIC.tests] == list(fx.FORWARD_TESTS + fx.BACKWARD_TESTS + fx.DETECTOR_TESTS)
-    assert RUBRIC.max_points == 15 and sum(t.points for t in RUBRIC.public()) == 12
+    assert RUBRIC.max_points == 30 and sum(t.points for t in RUBRIC.public()) == 24
     assert {t.id for t in RUBRIC.tests if t.hidden} == {"forward_square", "backward_one", "detector_long"}
     text = json.dumps(plan(RUBRIC.tests))                 # what the child receives: no code, no judge
     assert "judge" not in text and "reference" not in text
@@ -209,7 +209,7 @@ def test_unreadable_or_absent_notebooks_are_malformed_or_missing(tmp_path, conte
     if content is not None:
         (tmp_path / EX01).write_bytes(content)
     graded = grade_notebook(tmp_path / EX01, RUBRIC)
-    assert (graded.status, graded.score, graded.max_score) == (status, 0.0, 15.0)
+    assert (graded.status, graded.score, graded.max_score) == (status, 0.0, 30.0)
     assert graded.reason.startswith(reason) and all(r.hint == graded.reason for r in graded.results)
 
 
@@ -241,7 +241,7 @@ def test_only_setup_graded_cells_and_definitions_run(tmp_path):
     nb = fx.prepend(nb, "setup", "%matplotlib inline\n!ls")
     nb.cells.append(fx.new_code(f"open({str(marker)!r}, 'w')\ndef helper():\n    return 1\n", "scratch"))
     graded = grade_notebook(write(tmp_path, nb), RUBRIC)
-    assert (graded.status, graded.score, graded.cell_errors) == ("ok", 15.0, [])
+    assert (graded.status, graded.score, graded.cell_errors) == ("ok", 30.0, [])
     assert not marker.exists()
     assert [c["mode"] for c in read_cells(tmp_path / EX01)] == ["defs", "all", "all", "all", "all", "defs", "defs"]
 
@@ -249,10 +249,10 @@ def test_only_setup_graded_cells_and_definitions_run(tmp_path):
 def test_a_broken_setup_line_or_graded_cell_costs_only_what_it_breaks(tmp_path):
     nb = fx.append(fx.solution(), "setup", "import no_such_module_here")
     graded = grade_notebook(write(tmp_path, nb), RUBRIC)
-    assert graded.score == 15.0 and "ModuleNotFoundError" in graded.cell_errors[0]
+    assert graded.score == 30.0 and "ModuleNotFoundError" in graded.cell_errors[0]
     nb = fx.edit(fx.solution(), "backward", "(dh_next, cache):", "(dh_next, cache)")
     graded = grade_notebook(write(tmp_path, nb), RUBRIC)
-    assert graded.score == 9.0 and failed(graded) == BACKWARD_IDS and graded.status == "missing"
+    assert graded.score == 24.0 and failed(graded) == BACKWARD_IDS and graded.status == "missing"
     assert graded.cell_errors[0].startswith(
         "cell 9 (rnn_step_backward), under \u201cPart 2: the backward step\u201d: SyntaxError")
     assert graded.reason == "not defined: rnn_step_backward"
@@ -264,7 +264,7 @@ def test_a_forked_grandchild_neither_hangs_the_grader_nor_survives_it(tmp_path):
             "    time.sleep(120)\n    os._exit(0)\n")
     start = time.monotonic()
     graded = grade_notebook(write(tmp_path, fx.append(fx.solution(), "setup", fork)), RUBRIC, timeout=30)
-    assert (graded.status, graded.score) == ("ok", 15.0) and time.monotonic() - start < 10
+    assert (graded.status, graded.score) == ("ok", 30.0) and time.monotonic() - start < 10
     pid = int(pid_file.read_text())
     for _ in range(50):
         try:
@@ -312,7 +312,7 @@ def test_check_prints_the_public_tests_of_the_functions_in_a_namespace(capsys):
     out = capsys.readouterr().out
     rows = table_rows(out)
     assert len(rows) == 11 and all("✓" in r and "✗" not in r for r in rows)
-    assert "public tests: 12/12 points — all pass." in out and "3 hidden tests (3 points)" in out
+    assert "public tests: 24/24 points — all pass." in out and "3 hidden tests (6 points)" in out
 
 
 def test_check_of_one_part_prints_that_part_alone(capsys):
@@ -499,8 +499,8 @@ def test_solution_notebook_was_executed_and_reports_ok():
     assert [r.split()[0] for r in rows] == ["x", "h_prev", "weight_ih", "weight_hh", "bias_ih", "bias_hh"]
     assert all(r.split()[1:4] == r.split()[4:] for r in rows)
     assert "public tests of rnn_step_backward: 5/5 points" in outputs["check-backward"]
-    assert "public tests of ab_detector: 4/4 points" in outputs["check-detector"]
-    assert outputs["check-all"].count("✓") == 11 and "public tests: 12/12 points" in outputs["check-all"]
+    assert "public tests of ab_detector: 16/16 points" in outputs["check-detector"]
+    assert outputs["check-all"].count("✓") == 11 and "public tests: 24/24 points" in outputs["check-all"]
     for cid in ("check-forward", "check-backward", "check-detector", "check-all"):   # each table once
         assert outputs[cid].count("points  ok  test") == 1
 
@@ -638,3 +638,19 @@ def test_a_notebook_with_a_byte_order_mark_or_in_nbformat_3_is_graded(tmp_path):
     for path in (bom, old):
         graded = grade_notebook(path, rubric)
         assert (graded.status, graded.score) == ("ok", rubric.max_points), path
+
+
+
+def test_the_howto_page_shows_the_table_the_check_prints():
+    """book/exercises_howto.md's example (a backward step with its weight gradients transposed)
+    is what course_pkg.check prints for that mistake, line for line."""
+    ns = dict(vars(load_graded(SOLUTIONS / EX01, [FORWARD, BACKWARD, "ab_detector"])))
+    backward = ns[BACKWARD]
+
+    def transposed(dh_next, cache):
+        dx, dh_prev, grads = backward(dh_next, cache)
+        return dx, dh_prev, {**grads, "weight_ih": grads["weight_ih"].T, "weight_hh": grads["weight_hh"].T}
+    ns[BACKWARD] = transposed
+    table = check_module.format_table(*check_module.run_check(EX01, ns))
+    page = (Path(__file__).resolve().parents[1] / "book" / "exercises_howto.md").read_text(encoding="utf-8")
+    assert table in page

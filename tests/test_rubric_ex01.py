@@ -4,18 +4,19 @@ partial marks its rubric is designed to give, and the hints that name each usual
 Each wrong submission is the solution notebook with one or two graded cells edited the way
 learners get them wrong (every edit must apply once, so the table follows the solution); the
 grader must give exactly the designed points, fail exactly the tests the mistake breaks, and
-say why in the hint. To keep the child processes few, a mistake in Part 1 or 2 shares its
-graded run with a mistake, or a right answer written another way, in Part 3 (the detector is
-judged on its own, so the two cannot blur), and Part 1's other mistakes, whose marks are all
-alike (every test of Parts 1 and 2 lost), are checked for their hints in this process with
-``course_pkg.check``'s own machinery (the grader's judges, public tests). The class of 30
-submissions of ``grading_fixtures.py`` (graded in ``test_grade_cli.py``) and
-``test_grading.py`` cover the transposed gradients, a missing bias gradient, the wrong state
-cached and a bias averaged; full marks for the solution and zero for the blank exercise are
-checked for every exercise in ``test_grading.py``. Each grading starts one child Python
-(about 0.2 s).
+say why in the hint. A mistake in Part 1 or 2 shares its graded run with a mistake, or a right
+answer written another way, in Part 3 (the detector is judged on its own, so the two cannot
+blur). The runs are made in this process by the grader's own harness and judges, hidden tests
+included, with what the learner's functions return sent through the wire as JSON
+(:func:`grade_in_process`); one case is also graded as a notebook in a child process, as the
+class grader does. The class of 30 submissions of ``grading_fixtures.py`` (graded in
+``test_grade_cli.py``) and ``test_grading.py`` grade ex01 in child processes: the
+transposed gradients, a missing bias gradient, the wrong state cached and a bias averaged;
+full marks for the solution and zero for the blank exercise are checked for every exercise in
+``test_grading.py``.
 """
 import json
+from functools import cache
 from pathlib import Path
 
 import nbformat
@@ -25,8 +26,9 @@ import pytest
 import grading_fixtures as fx
 
 from course_pkg.grading import check as check_module
-from course_pkg.grading import wire
-from course_pkg.grading.rubric import CallResult, CheckFailed
+from course_pkg.grading import harness, wire
+from course_pkg.grading.judge import score as score_messages
+from course_pkg.grading.rubric import CallResult, CheckFailed, plan
 from course_pkg.grading.rubrics import ex01_rnn_step as ex01
 from course_pkg.grading.rubrics import rubric_for
 
@@ -56,6 +58,7 @@ ONE_MINUS_H = [(BWD, "da = dh_next * (1 - h_next * h_next)", "da = dh_next * (1 
 WRONG_STATE = [(BWD, "da.T @ h_prev,", "da.T @ h_next,")]
 HH_GRAD_TRANSPOSED = [(BWD, "da.T @ h_prev,", "h_prev.T @ da,")]
 DH_PREV_TRANSPOSED = [(BWD, 'dh_prev = da @ params["weight_hh"]', 'dh_prev = da @ params["weight_hh"].T')]
+SLOPE_OF_H_PREV = [(BWD, "da = dh_next * (1 - h_next * h_next)", "da = dh_next * (1 - h_prev * h_prev)")]
 BIAS_MEAN = [(BWD, '"bias_ih": da.sum(axis=0)', '"bias_ih": da.mean(axis=0)')]
 
 # Part 3
@@ -81,6 +84,29 @@ THREE_UNITS = '''def ab_detector():
     weight_hh = np.array([[0, 5, 0], [0, 0, 0], [0, 0, 0]])
     return {"weight_ih": weight_ih, "weight_hh": weight_hh,
             "bias_ih": np.array([-7.0, -3.0, 0.0]), "bias_hh": np.zeros(3)}'''
+ROLES_SWAPPED = '''def ab_detector():
+    # unit 0: "this letter is a"; unit 1: "this letter is b and unit 0 was on"
+    weight_ih = np.array([[4.0, 0.0, 0.0], [0.0, 4.0, 0.0]])
+    weight_hh = np.array([[0.0, 0.0], [4.0, 0.0]])
+    return {"weight_ih": weight_ih, "weight_hh": weight_hh,
+            "bias_ih": np.array([-2.0, -6.0]), "bias_hh": np.zeros(2)}'''
+WRONG_SIGN = [(DET, "[0.0, 4.0],           # unit 0 reads unit 1 of h_{t-1}",
+               "[0.0, -4.0],          # unit 0 reads unit 1 of h_{t-1}")]
+
+# Parts 1 and 2 right, written another way: the cache a dict, the products with einsum and dot
+STEP_ANOTHER_WAY = {
+    FWD: '''def rnn_step_forward(x, h_prev, params):
+    pre = np.dot(x, params["weight_ih"].T) + np.dot(h_prev, params["weight_hh"].T)
+    h = np.tanh(pre + params["bias_ih"] + params["bias_hh"])
+    return h, {"x": x, "h_prev": h_prev, "params": params, "h": h}''',
+    BWD: '''def rnn_step_backward(dh_next, cache):
+    da = dh_next * (1 - cache["h"] ** 2)
+    W_ih, W_hh = cache["params"]["weight_ih"], cache["params"]["weight_hh"]
+    grads = {"weight_ih": np.einsum("nh,nd->hd", da, cache["x"]),
+             "weight_hh": np.einsum("nh,nk->hk", da, cache["h_prev"]),
+             "bias_ih": np.sum(da, 0), "bias_hh": da.sum(axis=0).copy()}
+    return np.einsum("nh,hd->nd", da, W_ih), da.dot(W_hh), grads'''}
+
 NOT_A_UNIT = '''def ab_detector():
     # unit 1 is high when the letter is NOT a; unit 0 reads it with a minus sign,
     # the biases in bias_hh this time, the arrays as lists
@@ -88,39 +114,51 @@ NOT_A_UNIT = '''def ab_detector():
             "weight_hh": [[0.0, -4.0], [0.0, 0.0]],
             "bias_ih": [0.0, 0.0], "bias_hh": [-6.0, 2.0]}'''
 
-# name: (edits, Part 3 source or None, tests that fail, score out of 15, {test: hint fragment})
+# name: (edits, sources in place of whole cells, tests that fail, score out of 30,
+#        {test: hint fragment})
 CASES = {
     "forward-weight_ih-untransposed + detector-three-units": (
-        IH_UNTRANSPOSED, THREE_UNITS, FORWARD | BACKWARD, 5.0,
+        IH_UNTRANSPOSED, {DET: THREE_UNITS}, FORWARD | BACKWARD, 20.0,
         {"forward_one": "rnn_step_forward raised ValueError",
-         "forward_square": "with D = H, weight_ih acts on x the wrong way", "dx": "needs rnn_step_forward, which failed"}),
+         "forward_square": "with D = H, weight_ih acts on x the wrong way",
+         "dx": "needs rnn_step_forward, which failed"}),
     "backward-no-tanh-slope + detector-without-memory": (
-        NO_TANH + NO_MEMORY, None, BACKWARD | DETECTOR, 4.0,
+        NO_TANH + NO_MEMORY, {}, BACKWARD | DETECTOR, 4.0,
         {"dx": "skip tanh's derivative", "dbias": "grads['bias_ih']: the values skip tanh's derivative",
          "detector_pairs": "fires on every 'b', whatever came before",
          "detector_start": "fires at step 1 on 'b'"}),
     "backward-tanh-twice + detector-weight_hh-transposed": (
-        TANH_TWICE + DETECTOR_TRANSPOSED, None, BACKWARD | {"detector_pairs"} | BEYOND_PAIRS, 5.0,
+        TANH_TWICE + DETECTOR_TRANSPOSED, {}, BACKWARD | {"detector_pairs"} | BEYOND_PAIRS, 8.0,
         {"dh_prev": "tanh's slope was taken at h_t", "detector_pairs": "work with weight_hh transposed",
          "detector_fours": "one row per unit it feeds"}),
     "backward-one-minus-h + detector-order-reversed": (
-        ONE_MINUS_H + REVERSED, None, BACKWARD | {"detector_pairs"} | BEYOND_PAIRS, 5.0,
+        ONE_MINUS_H + REVERSED, {}, BACKWARD | {"detector_pairs"} | BEYOND_PAIRS, 8.0,
         {"dweight_ih": "1 - h_t as tanh's slope", "detector_pairs": "fires after 'ba' instead of 'ab'"}),
+    "backward-slope-of-h_prev + detector-in-unit-1": (
+        SLOPE_OF_H_PREV, {DET: ROLES_SWAPPED}, BACKWARD | DETECTOR, 4.0,
+        {"dx": "tanh's slope was taken at h_{t-1}, the state the step read",
+         "detector_pairs": "unit 1 of your state answers the question at every step, but the grader reads unit 0",
+         "detector_start": "unit 1 of your state answers"}),
     "backward-wrong-state + detector-either-condition": (
-        WRONG_STATE + EITHER, None, {"dweight_hh", "backward_one"} | DETECTOR, 8.0,
+        WRONG_STATE + EITHER, {}, {"dweight_hh", "backward_one"} | DETECTOR, 8.0,
         {"dweight_hh": "the cache of the wrong state", "detector_pairs": "fires after 'aa' too"}),
     "backward-weight_hh-grad-transposed + detector-too-small": (
-        HH_GRAD_TRANSPOSED + SMALL, None, {"dweight_hh", "backward_one"} | DETECTOR, 8.0,
+        HH_GRAD_TRANSPOSED + SMALL, {}, {"dweight_hh", "backward_one"} | DETECTOR, 8.0,
         {"dweight_hh": "transposed; (H, H) is square",
          "detector_pairs": "on the right side of 0 at every step, but not beyond ±0.5"}),
     "backward-dh_prev-transposed + detector-fires-at-step-1": (
-        DH_PREV_TRANSPOSED + STARTS_FIRING, None, {"dh_prev", "backward_one"} | AFTER_STEP_1, 10.0,
+        DH_PREV_TRANSPOSED + STARTS_FIRING, {}, {"dh_prev", "backward_one"} | AFTER_STEP_1, 16.0,
         {"dh_prev": "weight_hh enters the wrong way round", "detector_start": "the state starts at h_0 = 0",
          "detector_fours": "fires at step 1 on 'b'"}),
     "backward-bias-mean + detector-remembers-a-too-long": (
-        BIAS_MEAN + A_REMEMBERED, None, {"dbias"} | BEYOND_PAIRS, 12.0,
+        BIAS_MEAN + A_REMEMBERED, {}, {"dbias"} | BEYOND_PAIRS, 21.0,
         {"dbias": "N times too small", "detector_fours": "the memory of an 'a' lasts more than one step"}),
+    "step-written-another-way + detector-memory-of-the-wrong-sign": (
+        WRONG_SIGN, STEP_ANOTHER_WAY, {"detector_pairs"} | BEYOND_PAIRS, 14.0,
+        {"detector_pairs": "not after 'a': unit 0 reads the memory of an 'a' with the wrong sign",
+         "detector_fours": "with the wrong sign", "detector_long": "with the wrong sign"}),
 }
+IN_A_CHILD = "forward-weight_ih-untransposed + detector-three-units"
 
 
 # Part 1's other mistakes, checked in this process by course_pkg.check's own machinery (the
@@ -136,11 +174,17 @@ FORWARD_HINTS = {
 }
 
 
+@cache
+def solution_cell(grade_id):
+    """The source of the solution's graded cell ``grade_id`` (the notebook is read once a cell)."""
+    return fx.solution_cell(SOLUTION, grade_id)
+
+
 def edited_sources(edits):
     """``{grade_id: source}`` of the solution's graded cells with each edit applied once."""
     sources = {}
     for grade_id, old, new in edits:
-        source = sources.get(grade_id, fx.solution_cell(SOLUTION, grade_id))
+        source = sources.get(grade_id, solution_cell(grade_id))
         assert source.count(old) == 1, f"{old!r} is not once in {grade_id}: the solution changed"
         sources[grade_id] = source.replace(old, new)
     return sources
@@ -153,7 +197,7 @@ def test_each_forward_mistake_is_named_by_the_public_tests(mistake):
     edits, hints = FORWARD_HINTS[mistake]
     namespace = {"np": np}
     for grade_id in (FWD, BWD, DET):
-        exec(edited_sources(edits).get(grade_id, fx.solution_cell(SOLUTION, grade_id)), namespace)
+        exec(edited_sources(edits).get(grade_id, solution_cell(grade_id)), namespace)
     _, graded = check_module.run_check("ex01_rnn_step", namespace)
     hint = {r.test.id: r.hint for r in graded.results}
     assert {t for t, h in hint.items() if h} == {t.id for t in RUBRIC.public() if t.grade_id in (FWD, BWD)}
@@ -162,34 +206,57 @@ def test_each_forward_mistake_is_named_by_the_public_tests(mistake):
     assert all(hint[t].endswith("fix Part 1 first") for t in ("dx", "dh_prev", "dbias"))
 
 
-def submission(tmp_path, edits, detector_source=None):
-    """The solution with each ``(grade_id, old, new)`` edit applied once, and Part 3's cell
-    replaced by ``detector_source`` when given."""
-    sources = edited_sources(edits)
-    if detector_source is not None:
-        sources[DET] = detector_source
-    path = SOLUTION
-    for i, (grade_id, source) in enumerate(sources.items()):
-        (tmp_path / str(i)).mkdir()
-        path = fx.with_graded_cell(tmp_path / str(i), path, grade_id, source)
-    return path
+def graded_sources(edits, sources):
+    """``{grade_id: source}`` of the three graded cells: the solution's, with each edit applied
+    once, then whole cells replaced by ``sources``."""
+    cells = {g: solution_cell(g) for g in (FWD, BWD, DET)}
+    return {**cells, **edited_sources(edits), **sources}
+
+
+def grade_in_process(sources):
+    """Every test of the rubric, hidden ones too, on the graded cells ``sources``: run in this
+    process by the grader's harness (its calls, its time limit per call, the wire) and scored
+    by its judges, as the child process and the parent of ``grade_notebook`` do."""
+    namespace = {"np": np}
+    for source in sources.values():
+        exec(source, namespace)
+    loaded = {"kind": "loaded", "cell_errors": [], "memory_error": False, "timed_out": False,
+              "functions": harness.describe_functions(namespace, list(RUBRIC.signatures))}
+    messages = [loaded, *harness.run_tests(plan(RUBRIC.tests), namespace, RUBRIC.check_seconds), {"kind": "done"}]
+    return score_messages(RUBRIC, RUBRIC.tests, json.loads(json.dumps(messages)))
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_each_designed_mistake_scores_its_marks_with_its_hint(tmp_path, case):
-    edits, detector_source, failing, score, hints = CASES[case]
-    fx.assert_designed_score(submission(tmp_path, edits, detector_source), RUBRIC, failing, score, hints)
+def test_each_designed_mistake_scores_its_marks_with_its_hint(case):
+    edits, sources, failing, score, hints = CASES[case]
+    result = grade_in_process(graded_sources(edits, sources))
+    assert result.status == "ok", (result.status, result.reason)
+    assert fx.failed_ids(result) == failing
+    assert (result.score, result.max_score) == (score, RUBRIC.max_points)
+    hint = {r.test.id: r.hint for r in result.results}
+    assert {t: hint[t] for t, fragment in hints.items() if fragment not in hint[t]} == {}
+
+
+def test_a_designed_mistake_graded_as_a_notebook_in_a_child_scores_the_same(tmp_path):
+    """The grader itself, in a child process, on the notebook with the edited cells."""
+    edits, sources, failing, score, hints = CASES[IN_A_CHILD]
+    path = SOLUTION
+    for i, (grade_id, source) in enumerate(graded_sources(edits, sources).items()):
+        (tmp_path / str(i)).mkdir()
+        path = fx.with_graded_cell(tmp_path / str(i), path, grade_id, source)
+    fx.assert_designed_score(path, RUBRIC, failing, score, hints)
 
 
 def test_the_intro_announces_the_rubrics_points_tests_and_answers():
     part = {FWD: 1, BWD: 2, DET: 3}
     points = [sum(t.points for t in RUBRIC.tests if part[t.grade_id] == k) for k in (1, 2, 3)]
     hidden = sorted(t.id for t in RUBRIC.tests if t.hidden)
-    assert (points, hidden) == ([4, 6, 5], ["backward_one", "detector_long", "forward_square"])
+    assert (points, hidden) == ([4, 6, 20], ["backward_one", "detector_long", "forward_square"])
     cells = {c.id: c for c in nbformat.read(SOLUTION, as_version=4).cells}
     said = " ".join(cells["intro"].source.split())
-    assert ("Part 1 is worth 4 points, Part 2 6 points and Part 3 5 points; three of the tests are hidden"
-            in said and "The two written answers are read by hand" in said)
+    assert ("Parts 1 and 2 practise what chapter 1 shows: Part 1 is worth 4 points and Part 2 6 points. "
+            "Part 3, a design of your own, is worth 20 points. Three of the tests are hidden" in said
+            and "The two written answers are read by hand" in said)
     written = [cid for cid, c in cells.items() if "<!-- BEGIN SOLUTION -->" in c.source]
     assert written == [a.id for a in RUBRIC.answers]
 
@@ -209,15 +276,27 @@ def test_each_self_check_runs_its_own_function_and_no_notebook_code_judges():
 
 def test_two_thirds_of_the_points_need_understanding():
     """BOOK-PLAN: at least two thirds of the points need a derivation, a prediction checked by
-    running, a diagnosis or a design choice. The forward step is chapter 1's cell ch01-10 line
-    for line (4 points, copy); the backward step is derived (the chapter only calls it) and
-    the detector is designed: 11 of the 15."""
+    running, a diagnosis or a design choice. The detector is a design (20 of the 30); the
+    forward step is chapter 1's cell ch01-10 and the backward step the one the chapter takes
+    apart (the tanh's slope, then a dense layer's backward)."""
     points = {t.id: t.points for t in RUBRIC.tests}
     assert ex01.UNDERSTANDING <= set(points)
-    assert ex01.UNDERSTANDING == BACKWARD | DETECTOR
+    assert ex01.UNDERSTANDING == DETECTOR
     understood = sum(points[i] for i in ex01.UNDERSTANDING)
-    assert (understood, sum(points.values())) == (11, 15)
+    assert (understood, sum(points.values())) == (20, 30)
     assert 3 * understood >= 2 * sum(points.values())
+
+
+def test_the_steps_are_what_the_chapter_shows():
+    """Why Parts 1 and 2 count as what the chapter shows: its cell ch01-10 computes the forward
+    step, and its section on fit's gradients takes one step's backward apart."""
+    cells = {c.id: c.source for c in nbformat.read(ROOT / "notebooks" / "ch01_rnn_basics.ipynb",
+                                                   as_version=4).cells}
+    assert "a = x @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh" in cells["ch01-10"]
+    assert "np.tanh(a)" in cells["ch01-10"]
+    assert "dense.backward(dh * (1 - h_dense**2))" in cells["ch01-out-9"]
+    said = " ".join(cells["ch01-write-md2"].split())
+    assert "So **one step's backward is a dense layer's backward**, taken after the tanh's" in said
 
 
 def test_the_detector_is_not_a_cell_of_the_chapter():
@@ -225,7 +304,7 @@ def test_the_detector_is_not_a_cell_of_the_chapter():
     chapter = " ".join("".join(c.source) for c in nbformat.read(
         ROOT / "notebooks" / "ch01_rnn_basics.ipynb", as_version=4).cells if c.cell_type == "code")
     assert "detector" not in chapter.lower() and "weight_hh = np.array" not in chapter
-    assert "weight_hh = np.array([[0.0, 4.0]" in fx.solution_cell(SOLUTION, DET)
+    assert "weight_hh = np.array([[0.0, 4.0]" in solution_cell(DET)
 
 
 def test_fires_and_the_words_by_hand():
@@ -241,7 +320,7 @@ def test_fires_and_the_words_by_hand():
 
 def solution_detector():
     namespace = {"np": np}
-    exec(fx.solution_cell(SOLUTION, DET), namespace)
+    exec(solution_cell(DET), namespace)
     return namespace[DET]()
 
 
@@ -359,3 +438,15 @@ def test_a_unit_0_that_reads_its_own_past_is_told_so():
         judge("detector_fours", (odd,))
     with pytest.raises(CheckFailed, match=r"unit 0 is \+0\.00 at step 1 of 'a', where it should be below -0\.5"):
         judge("detector_start", (odd,))
+
+
+def test_a_unit_0_undecided_at_step_1_is_told_what_it_reads_there():
+    """A 'b' weight equal to the bias's size leaves unit 0 at tanh(0) = 0 on a first 'b': no
+    cause fits (it does not fire), so the hint says where, and what step 1 reads."""
+    undecided = {"weight_ih": np.array([[-3.0, 3.0, -3.0], [3.0, -3.0, -3.0]]),
+                 "weight_hh": np.array([[0.0, 3.0], [0.0, 0.0]]),
+                 "bias_ih": np.array([-3.0, 0.0]), "bias_hh": np.zeros(2)}
+    judge("detector_pairs", (undecided,))
+    with pytest.raises(CheckFailed, match=r"unit 0 is \+0\.00 at step 1 of 'b', where it should be below -0\.5: "
+                                          "at step 1 it reads the letter and h_0 = 0 alone"):
+        judge("detector_start", (undecided,))

@@ -1,4 +1,4 @@
-"""Rubric of exercise 1, the RNN step: 15 points in three parts.
+"""Rubric of exercise 1, the RNN step: 30 points in three parts.
 
 - Part 1, ``rnn_step_forward(x, h_prev, params)`` (4 points, one hidden): ``h_next`` on
   batches of one and of five, with ``D = H`` (hidden), and a forward that returns
@@ -10,50 +10,55 @@
   points need a forward step that runs; when a gradient is wrong and so is the forward's
   ``h_next``, the hint says that the forward's cache may be the cause ("fix Part 1 first")
   instead of blaming the backward.
-- Part 3, ``ab_detector()`` (5 points, one hidden): the learner sets by hand the weights of a
-  tanh RNN over one-hot letters a, b, c (``D = 3``, any ``H`` up to 64) whose unit 0 fires
-  (``h_t[0] > 0.5``) exactly when the last two letters were "a" then "b", and stays off
+- Part 3, ``ab_detector()`` (20 points, one hidden test): the learner sets by hand the weights
+  of a tanh RNN over one-hot letters a, b, c (``D = 3``, any ``H`` up to 64) whose unit 0
+  fires (``h_t[0] > 0.5``) exactly when the last two letters were "a" then "b", and stays off
   (``h_t[0] < -0.5``) everywhere else, from ``h_0 = 0``. The grader runs
   :func:`course_pkg.rnn.rnn_forward` (not the learner's Part 1) on those weights: step 2 of
-  the 9 words of two letters (2 points), step 1 (1 point), every step of the 81 words of
-  four letters (1 point), and, hidden, every step of 40 seeded random words of 30 letters
-  and three words of long runs (1 point). With the weights of the solution every unit is at
-  least 0.95 away from 0 at every step (the margin asked is 0.5).
+  the 9 words of two letters (8 points), step 1 (4), every step of the 81 words of four
+  letters (4), and, hidden, every step of 40 seeded random words of 30 letters and three
+  words of long runs (4). With the weights of the solution every unit is at least 0.95 away
+  from 0 at every step (the margin asked is 0.5).
 
 The judges recognise the usual mistakes by their values and name the cause without the
 fixed line: the forward without one bias or both, ``weight_hh`` (or, with ``D = H``,
 ``weight_ih``) used untransposed, ReLU, the sigmoid or no nonlinearity, no recurrent term;
-the backward without tanh's derivative, with tanh' taken at ``h_t`` (tanh applied twice) or
-written ``1 - h_t``, ``weight_hh``'s gradient with ``h_t`` in place of ``h_{t-1}`` (the cache
-of the wrong state) or transposed, ``dh_prev`` through ``weight_hh`` transposed, a bias
-gradient averaged over the batch; the detector with its ``weight_hh`` (or, with ``H = 3``,
-``weight_ih``) transposed, the right signs without the margin, unit 0 firing at step 1, on
-every "b", after "ba" instead of "ab", after an "a" whatever follows, on a "b" whose "a" came
-earlier than the letter before (an "a" remembered too long), or the step after "ab" too.
+the backward without tanh's derivative, with tanh' taken at ``h_t`` (tanh applied twice), at
+``h_{t-1}`` or written ``1 - h_t``, ``weight_hh``'s gradient with ``h_t`` in place of
+``h_{t-1}`` (the cache of the wrong state) or transposed, ``dh_prev`` through ``weight_hh``
+transposed, a bias gradient averaged over the batch; the detector in another unit than 0,
+with its ``weight_hh`` (or, with ``H = 3``, ``weight_ih``) transposed, the right signs
+without the margin, unit 0 firing at step 1, on every "b", after "ba" instead of "ab", on a
+"b" after "b" or "c" but not after "a" (the memory read with the wrong sign), after an "a"
+whatever follows, on a "b" whose "a" came earlier than the letter before (an "a" remembered
+too long), or the step after "ab" too.
 
 The partial marks are designed around those mistakes (``tests/test_rubric_ex01.py`` and, for
-the class of 30 submissions, ``tests/grading_fixtures.py`` grade them); out of 15: a wrong
-forward step whose cache holds its wrong ``h_next``: 5 (every backward test is fed that
+the class of 30 submissions, ``tests/grading_fixtures.py`` grade them); out of 30: a wrong
+forward step whose cache holds its wrong ``h_next``: 20 (every backward test is fed that
 cache; its hint says to fix Part 1 first); a forward that returns NaN beside a right cache:
-11; both weight gradients transposed: 12; tanh's derivative left out, taken at ``h_t`` or
-written ``1 - h_t``: 9; ``weight_hh``'s gradient of the wrong state or transposed alone,
-``dh_prev`` through ``weight_hh`` transposed, or a bias gradient missing: 13; a bias gradient
-averaged (the sum and the mean agree for ``N = 1``): 14; a detector without memory (it fires
-on every "b"), firing when either condition holds, or too small to pass 0.5: 10; with
-``weight_hh`` transposed or the order reversed: 11 (step 1 is still right); firing at step 1
-on "b": 12; remembering an "a" too long: 13 (the words of two letters cannot show it).
+26; both weight gradients transposed: 27; tanh's derivative left out, taken at ``h_t`` or at
+``h_{t-1}``, or written ``1 - h_t``: 24; ``weight_hh``'s gradient of the wrong state or
+transposed alone, ``dh_prev`` through ``weight_hh`` transposed, or a bias gradient missing:
+28; a bias gradient averaged (the sum and the mean agree for ``N = 1``): 29; a detector
+without memory (it fires on every "b"), firing when either condition holds, too small to pass
+0.5, or in unit 1 where unit 0 holds the "a": 10; with ``weight_hh`` transposed, the order
+reversed or the memory read with the wrong sign: 14 (step 1 is still right); firing at step 1
+on "b": 18; remembering an "a" too long: 22 (the words of two letters cannot show it).
 
-Of the 15 points, 11 (:data:`UNDERSTANDING`) need understanding rather than a careful
-reading of chapter 1: the backward step is derived, not shown (the chapter calls
-``course_pkg.rnn_step_backward`` and ``Linear.backward`` and says that one step's backward is
-a dense layer's; the gradients of the two weights, ``dx``, ``dh_prev`` and the biases are the
-learner's to work out: ``dx``, ``dh_prev``, ``dweight_ih``, ``dweight_hh``, ``dbias``,
-``backward_one``, 6), and the detector is a design no cell shows: which unit holds what
-between steps, which entry of ``weight_hh`` carries it and in which row, how large the
-weights must be for tanh to pass 0.5, and what ``h_0 = 0`` does at step 1
-(``detector_pairs``, ``detector_start``, ``detector_fours``, ``detector_long``, 5). The other
-4 test what the chapter shows: its cell ``ch01-10`` computes the forward step line for line.
-Written answers are read by hand.
+Of the 30 points, 20 (:data:`UNDERSTANDING`) need understanding: the detector is a design no
+cell of chapter 1 shows: what the state must hold between steps and which unit holds it,
+which entry of ``weight_hh`` carries it (the row is the unit that reads), how large the
+weights must be for tanh to pass 0.5, how one unit asks that two things hold at once, and
+what ``h_0 = 0`` does at step 1 (``detector_pairs``, ``detector_start``, ``detector_fours``,
+``detector_long``). The other 10 test what the chapter shows. The forward step is its cell
+``ch01-10`` line for line (4). The backward step (6) is the one the chapter takes apart in
+its section on how ``fit`` found the weights: ``dh * (1 - h**2)`` through the tanh (which
+the question restates), then, in the chapter's words, a dense layer's backward on
+``[x_t, h_{t-1}]`` whose weight gradient holds those of both weights side by side; a dense
+layer's gradients are what the course expects a reader to know (exercise 5 counts them as
+chapter 1's too), and the question's hint, "let the shapes guide you", settles ``dx`` and
+``grads['weight_ih']``. Written answers are read by hand.
 
 Three tests are hidden: ``course_pkg.check`` does not run them.
 """
@@ -80,8 +85,7 @@ FORWARD_TOL, BACKWARD_TOL = 1e-9, 1e-8
 PARAM_KEYS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 SHAPES = {"h_next": "(N, H)", "dx": "(N, D)", "dh_prev": "(N, H)", "weight_ih": "(H, D)",
           "weight_hh": "(H, H)", "bias_ih": "(H,)", "bias_hh": "(H,)"}
-UNDERSTANDING = frozenset({"dx", "dh_prev", "dweight_ih", "dweight_hh", "dbias", "backward_one",
-                           "detector_pairs", "detector_start", "detector_fours", "detector_long"})
+UNDERSTANDING = frozenset({"detector_pairs", "detector_start", "detector_fours", "detector_long"})
 
 
 def make_inputs(N, D, H, seed):
@@ -176,7 +180,8 @@ def backward_variant(dh_next, x, h_prev, params, variant=None):
     """Every gradient ``{"dx", "dh_prev", "weight_ih", ...}`` of the step, or of a usual mistake."""
     W_ih, W_hh = params["weight_ih"], params["weight_hh"]
     h = forward_variant(x, h_prev, params)
-    slope = {"no_tanh": 1.0, "tanh_of_h": 1.0 - np.tanh(h) ** 2, "one_minus_h": 1.0 - h}.get(variant, 1.0 - h * h)
+    slope = {"no_tanh": 1.0, "tanh_of_h": 1.0 - np.tanh(h) ** 2, "one_minus_h": 1.0 - h,
+             "slope_of_h_prev": 1.0 - h_prev * h_prev}.get(variant, 1.0 - h * h)
     da = dh_next * slope                                          # (N, H)
     if variant == "transposed":
         d_ih, d_hh = x.T @ da, h_prev.T @ da
@@ -192,6 +197,8 @@ BACKWARD_MISTAKES = {
     "tanh_of_h": "{label}: tanh's slope was taken at h_t, not at a_t (tanh applied twice): the cache "
                  "holds h_t = tanh(a_t) already",
     "one_minus_h": "{label}: the values use 1 - h_t as tanh's slope, which is 1 - tanh^2(a_t)",
+    "slope_of_h_prev": "{label}: tanh's slope was taken at h_{{t-1}}, the state the step read; it belongs "
+                       "to h_t, the state the step wrote",
     "h_next_state": "{label}: computed with h_t where the step read h_{{t-1}} (the cache of the wrong state)",
     "transposed": "{label}: the values are transposed; (H, H) is square, so the shape could not tell",
     "dh_prev_transposed": "{label}: weight_hh enters the wrong way round (transposed); follow h_{{t-1}} "
@@ -293,13 +300,27 @@ def detector_params(value):
     return params
 
 
-def detector_unit(params, ids):
-    """``h_t[0]`` ``(N, T)`` of the RNN with ``params`` on the one-hot words ``ids``, from ``h_0 = 0``."""
+def detector_states(params, ids):
+    """``h_t`` ``(N, T, H)`` of the RNN with ``params`` on the one-hot words ``ids``, from ``h_0 = 0``."""
     x = np.eye(len(LETTERS))[ids]                                 # (N, T, D)
     H = params["weight_hh"].shape[0]
     with np.errstate(all="ignore"):
         h, _ = reference_rnn_forward(x, np.zeros((len(ids), H)), params)
-    return h[..., 0]
+    return h
+
+
+def detector_unit(params, ids):
+    """``h_t[0]`` ``(N, T)`` of the RNN with ``params`` on the one-hot words ``ids``, from ``h_0 = 0``."""
+    return detector_states(params, ids)[..., 0]
+
+
+def other_detector(params):
+    """The first unit other than 0 that meets the question at every step of the 81 words of four
+    letters (a detector in the wrong place), or ``None``."""
+    ids = all_words(4)
+    h, truth = detector_states(params, ids), fires(ids)
+    judged = np.ones(ids.shape, dtype=bool)
+    return next((k for k in range(1, h.shape[-1]) if not detector_wrong(h[..., k], truth, judged).any()), None)
 
 
 def detector_wrong(unit, truth, judged):
@@ -319,8 +340,11 @@ def detector_cause(ids, unit, truth, judged):
     ever = {p for p, seen in pairs.items() if True in seen}
     if {"ab", "bb", "cb"} <= always and all(p.endswith("b") for p in ever):
         return "fires on every 'b', whatever came before ('cb' and 'bb' too): unit 0 does not see the letter before"
-    if "ba" in ever and "ab" not in ever:
+    if ever == {"ba"}:
         return "fires after 'ba' instead of 'ab': the order of the two letters is reversed"
+    if "ab" not in ever and ever & {"bb", "cb"} and all(p.endswith("b") for p in ever):
+        return ("fires on a 'b' after 'b' or 'c' but not after 'a': unit 0 reads the memory of an 'a' "
+                "with the wrong sign")
     if ever - {"ab"} and all(p.startswith("a") for p in ever):
         other = sorted(ever - {"ab"})[0]
         return (f"fires after {other!r} too: an 'a' before is enough for your unit 0, which should need "
@@ -332,7 +356,8 @@ def detector_cause(ids, unit, truth, judged):
     seen_a = np.cumsum(ids == 0, axis=1) > 0              # an "a" at this step or before
     late = np.zeros_like(false)
     late[:, 2:] = false[:, 2:] & (ids[:, 2:] == 1) & (ids[:, 1:-1] != 0) & seen_a[:, :-2]
-    if late.any():
+    unseen = false[:, 1:] & (ids[:, 1:] == 1) & ~seen_a[:, :-1]    # on a "b" with no "a" before
+    if late.any() and not unseen.any():
         n, t = (int(i) for i in np.argwhere(late)[0])
         return (f"fires at step {t + 1} of {word(ids[n], t)!r}, on a 'b' whose 'a' came two or more letters "
                 "back: the memory of an 'a' lasts more than one step")
@@ -365,6 +390,9 @@ def judge_detector(calls, results, ids, steps):
     right_side = np.where(truth, unit > 0, unit < 0)
     n, t = (int(i) for i in np.argwhere(wrong)[0])
     where = f"{unit[n, t]:+.2f} at step {t + 1} of {word(ids[n], t)!r}"
+    other = other_detector(params)
+    expect(other is None, f"unit {other} of your state answers the question at every step, but the grader "
+                          "reads unit 0: the order of the units matters")
     expect(not (right_side | ~judged).all(),
            f"unit 0 is on the right side of 0 at every step, but not beyond ±{MARGIN} ({where}): "
            "tanh is that close to 0 only for small pre-activations")
@@ -377,7 +405,8 @@ def judge_detector(calls, results, ids, steps):
     cause = detector_cause(ids, unit, truth, judged)
     expect(cause is None, cause or "")
     side = "above +0.5 (after 'ab')" if truth[n, t] else "below -0.5"
-    raise CheckFailed(f"unit 0 is {where}, where it should be {side}")
+    start = ": at step 1 it reads the letter and h_0 = 0 alone" if t == 0 else ""
+    raise CheckFailed(f"unit 0 is {where}, where it should be {side}{start}")
 
 
 # --------------------------------------------------------------------------- tests
@@ -424,11 +453,11 @@ RUBRIC = Rubric(
         backward_test("dbias", "grads['bias_ih'] and grads['bias_hh']", ("bias_ih", "bias_hh")),
         backward_test("backward_one", "every gradient for one example (N=1, D=4, H=3)",
                       ("dx", "dh_prev") + PARAM_KEYS, N=1, D=4, H=3, seed=11, hidden=True),
-        detector_test("detector_pairs", "fires after 'ab' alone: step 2 of the 9 words of 2 letters", 2,
+        detector_test("detector_pairs", "fires after 'ab' alone: step 2 of the 9 words of 2 letters", 8,
                       all_words(2), 1),
-        detector_test("detector_start", "stays off at step 1 (from h_0 = 0)", 1, all_words(1), 0),
-        detector_test("detector_fours", "every step of the 81 words of 4 letters", 1, all_words(4), "all"),
-        detector_test("detector_long", "every step of 43 words of 30 letters", 1, long_words(), "all",
+        detector_test("detector_start", "stays off at step 1 (from h_0 = 0)", 4, all_words(1), 0),
+        detector_test("detector_fours", "every step of the 81 words of 4 letters", 4, all_words(4), "all"),
+        detector_test("detector_long", "every step of 43 words of 30 letters", 4, long_words(), "all",
                       hidden=True),
     ),
     answers=(Answer("question", "why the two bias gradients are equal, and whether one bias would do"),
