@@ -322,7 +322,10 @@ def describe_value(value):
     """A learner-facing name for a decoded value's type: ``"a tuple"``, ``"a Tensor"``, ..."""
     if isinstance(value, wire.Opaque):
         return str(value)
-    return "None" if value is None else f"a {type(value).__name__}"
+    if value is None:
+        return "None"
+    name = type(value).__name__
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
 
 
 def compare_array(label, got, want, shape_names, tol):
