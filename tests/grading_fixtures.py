@@ -128,6 +128,27 @@ def variant(solution_path, grade_id, old, new):
     return source.replace(old, new)
 
 
+def edited_cell(solution_path, grade_id, edits, source=None):
+    """The solution's graded cell ``grade_id`` (or ``source``) with each ``(old, new)`` of ``edits``
+    applied; each ``old`` must be there exactly once."""
+    source = solution_cell(solution_path, grade_id) if source is None else source
+    for old, new in edits:
+        assert source.count(old) == 1, f"{old!r} is not once in {grade_id}: the solution changed"
+        source = source.replace(old, new)
+    return source
+
+
+def submission(tmp_path, solution_path, sources):
+    """The solution with the graded cells of ``sources`` (grade id -> source) replaced; its path
+    (several mistakes in different functions share one graded run)."""
+    path = solution_path
+    for i, (grade_id, source) in enumerate(sources.items()):
+        folder = Path(tmp_path) / str(i)
+        folder.mkdir()
+        path = with_graded_cell(folder, path, grade_id, source)
+    return path
+
+
 def with_graded_cell(tmp_path, solution_path, grade_id, source):
     """Write ``solution_path`` with its graded cell ``grade_id`` replaced by ``source``; its path."""
     nb = nbformat.read(solution_path, as_version=4)
