@@ -67,7 +67,7 @@ def ner_data(seed, test_templates=data.ner.HELDOUT_TEMPLATES):
 
 
 def tagger(seed, bidirectional, num_layers=1, dropout=0.0, test_templates=data.ner.HELDOUT_TEMPLATES):
-    """The chapter's tagger (exercise 9's settings), trained once per process, seed and data."""
+    """The chapter's tagger, trained once per process, seed and data."""
     key = (seed, bidirectional, num_layers, dropout, test_templates)
     if key not in _cache:
         n = ner_data(seed, test_templates)
