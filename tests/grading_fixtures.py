@@ -149,6 +149,22 @@ def submission(tmp_path, solution_path, sources):
     return path
 
 
+def grade_in_process(path, rubric, grade_ids=None):
+    """Grade the tests of ``grade_ids`` (all when ``None``; hidden ones included) of the notebook
+    ``path`` in this process: the grader's cells, harness, wire and judges, without its child
+    Python (for many cases at little cost; the child is tested by the graded runs)."""
+    import json
+
+    from course_pkg.grading import harness, loader
+    from course_pkg.grading.judge import score
+    from course_pkg.grading.rubric import plan
+    loaded = loader.exec_cells(loader.read_cells(path), Path(path).name)
+    tests = tuple(t for t in rubric.tests if grade_ids is None or t.grade_id in grade_ids)
+    messages = [harness.loaded_message(loaded, loaded.namespace, list(rubric.signatures)),
+                *harness.run_tests(plan(tests), loaded.namespace, 10.0, loaded.unrun), {"kind": "done"}]
+    return score(rubric, tests, json.loads(json.dumps(messages)))
+
+
 def with_graded_cell(tmp_path, solution_path, grade_id, source):
     """Write ``solution_path`` with its graded cell ``grade_id`` replaced by ``source``; its path."""
     nb = nbformat.read(solution_path, as_version=4)

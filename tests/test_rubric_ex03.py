@@ -9,7 +9,6 @@ theirs and its score 18 less the sum of their losses. Six runs go through the gr
 child Python (about a second each); the right answers written other ways, and a few more
 mistakes, are graded in this process by the same harness and judges (no child).
 """
-import json
 from functools import partial
 from pathlib import Path
 
@@ -19,9 +18,8 @@ import pytest
 
 import grading_fixtures as fx
 
-from course_pkg.grading import harness, loader
-from course_pkg.grading.judge import score
-from course_pkg.grading.rubric import CallResult, CheckFailed, plan
+from course_pkg.grading import loader
+from course_pkg.grading.rubric import CallResult, CheckFailed
 from course_pkg.grading.rubrics import ex03_bptt as ex03
 from course_pkg.grading.rubrics import rubric_for
 
@@ -241,24 +239,13 @@ IN_PROCESS = {
 }
 
 
-def edited_source(grade_id, edits, source=None):
-    """The solution's graded cell ``grade_id`` (or ``source``) with each edit applied once."""
-    source = fx.solution_cell(SOLUTION, grade_id) if source is None else source
-    for old, new in edits:
-        assert source.count(old) == 1, f"{old!r} is not once in {grade_id}: the solution changed"
-        source = source.replace(old, new)
-    return source
-
-
 def submission(tmp_path, names):
     """The solution with the graded cells of ``names``' mistakes rewritten (one per function)."""
-    path = SOLUTION
+    sources = {}
     for name in names:
         grade_id, change, _, _ = MISTAKES[name]
-        (tmp_path / name).mkdir()
-        source = change if isinstance(change, str) else edited_source(grade_id, change)
-        path = fx.with_graded_cell(tmp_path / name, path, grade_id, source)
-    return path
+        sources[grade_id] = change if isinstance(change, str) else fx.edited_cell(SOLUTION, grade_id, change)
+    return fx.submission(tmp_path, SOLUTION, sources)
 
 
 @pytest.mark.parametrize("run", list(RUNS))
@@ -275,26 +262,16 @@ def test_every_mistake_is_graded_in_one_run():
     assert sorted(n for names in RUNS.values() for n in names) == sorted(MISTAKES)
 
 
-def grade_in_process(path, grade_id):
-    """Grade the tests of ``grade_id`` (hidden ones included) of the notebook ``path`` in this
-    process: the grader's cells, harness and judges, without its child Python."""
-    loaded = loader.exec_cells(loader.read_cells(path), path.name)
-    tests = tuple(t for t in RUBRIC.tests if t.grade_id == grade_id)
-    messages = [harness.loaded_message(loaded, loaded.namespace, list(RUBRIC.signatures)),
-                *harness.run_tests(plan(tests), loaded.namespace, 10.0), {"kind": "done"}]
-    return score(RUBRIC, tests, json.loads(json.dumps(messages)))
-
-
 @pytest.mark.parametrize("name", list(IN_PROCESS))
 def test_more_answers_right_and_wrong_graded_in_process(tmp_path, name):
     grade_id, change, fails, hints = IN_PROCESS[name]
     if isinstance(change, str):
         source = change
     elif isinstance(change, tuple):                       # (another right answer, edits)
-        source = edited_source(grade_id, change[1], change[0])
+        source = fx.edited_cell(SOLUTION, grade_id, change[1], change[0])
     else:
-        source = edited_source(grade_id, change)
-    graded = grade_in_process(fx.with_graded_cell(tmp_path, SOLUTION, grade_id, source), grade_id)
+        source = fx.edited_cell(SOLUTION, grade_id, change)
+    graded = fx.grade_in_process(fx.with_graded_cell(tmp_path, SOLUTION, grade_id, source), RUBRIC, {grade_id})
     assert graded.status == "ok" and graded.cell_errors == []
     assert {r.test.id for r in graded.results if not r.passed} == fails
     for test_id, fragment in hints.items():
