@@ -112,24 +112,6 @@ RUNS = [
 ]
 
 
-def edited(grade_id, edits, source=None):
-    source = fx.solution_cell(SOLUTION, grade_id) if source is None else source
-    for old, new in edits:
-        assert source.count(old) == 1, f"{old!r} is not once in {grade_id}: the solution changed"
-        source = source.replace(old, new)
-    return source
-
-
-def submission(tmp_path, sources):
-    """The solution with the graded cells of ``sources`` (grade id -> source) replaced."""
-    path = SOLUTION
-    for i, (grade_id, source) in enumerate(sources.items()):
-        folder = tmp_path / str(i)
-        folder.mkdir()
-        path = fx.with_graded_cell(folder, path, grade_id, source)
-    return path
-
-
 def test_every_mistake_is_graded_once_and_the_mistakes_of_a_run_fail_disjoint_tests():
     graded = [name for run in RUNS for name in run]
     assert sorted(graded) == sorted(MISTAKES)
@@ -143,11 +125,11 @@ def test_designed_mistakes_score_their_partial_marks_with_their_hints(tmp_path, 
     sources, fails, hints = {}, set(), {}
     for name in run:
         grade_id, edits, failing, fragments = MISTAKES[name]
-        sources[grade_id] = edited(grade_id, edits, sources.get(grade_id))
+        sources[grade_id] = fx.edited_cell(SOLUTION, grade_id, edits, sources.get(grade_id))
         fails |= failing
         hints.update(fragments)
     score = RUBRIC.max_points - sum(POINTS[t] for t in fails)
-    fx.assert_designed_score(submission(tmp_path, sources), RUBRIC, fails, score, hints)
+    fx.assert_designed_score(fx.submission(tmp_path, SOLUTION, sources), RUBRIC, fails, score, hints)
 
 
 def test_each_mistake_alone_scores_what_the_docstring_says():
@@ -202,7 +184,7 @@ RIGHT = {ex05.MEAN: CUMSUM_MEAN, ex05.MEAN_BACKWARD: REPEAT_BACKWARD, ex05.HEAD:
 
 def test_right_answers_written_other_ways_get_full_marks(tmp_path):
     """A cumulative sum, einsum, np.average, a shifted bias and 1 / n_k: all right."""
-    fx.assert_designed_score(submission(tmp_path, RIGHT), RUBRIC, set(), RUBRIC.max_points)
+    fx.assert_designed_score(fx.submission(tmp_path, SOLUTION, RIGHT), RUBRIC, set(), RUBRIC.max_points)
 
 
 def test_the_intro_announces_the_rubrics_points_tests_and_answers():
