@@ -149,6 +149,17 @@ def submission(tmp_path, solution_path, sources):
     return path
 
 
+def assert_odd_return_gets_a_hint(rubric, test_id, value):
+    """The judge of ``test_id``, given ``value`` as what every call returned, answers with a hint
+    (``CheckFailed``), never an error of its own."""
+    import pytest
+
+    from course_pkg.grading.rubric import CallResult, CheckFailed
+    test = next(t for t in rubric.tests if t.id == test_id)
+    with pytest.raises(CheckFailed):
+        test.judge(test.calls, [CallResult(c.function, value=value) for c in test.calls])
+
+
 def grade_in_process(path, rubric, grade_ids=None):
     """Grade the tests of ``grade_ids`` (all when ``None``; hidden ones included) of the notebook
     ``path`` in this process: the grader's cells, harness, wire and judges, without its child

@@ -19,7 +19,6 @@ import pytest
 import grading_fixtures as fx
 
 from course_pkg.grading import loader
-from course_pkg.grading.rubric import CallResult, CheckFailed
 from course_pkg.grading.rubrics import ex03_bptt as ex03
 from course_pkg.grading.rubrics import rubric_for
 
@@ -398,7 +397,4 @@ def test_the_radius_windows_leave_no_single_answer_and_the_solution_a_margin():
     ("decay_fixed_point", float("nan")), ("radius_small", -1.0), ("radius_large", "2"), ("radius_short", None)])
 def test_odd_returns_get_a_hint_not_an_error(test_id, value):
     """Whatever a learner's function returns, the judge answers with a hint (CheckFailed)."""
-    test = next(t for t in RUBRIC.tests if t.id == test_id)
-    results = [CallResult(c.function, value=value) for c in test.calls]
-    with pytest.raises(CheckFailed):
-        test.judge(test.calls, results)
+    fx.assert_odd_return_gets_a_hint(RUBRIC, test_id, value)

@@ -307,10 +307,7 @@ def test_each_variant_differs_where_its_mistake_is_designed_to_fail():
     ("balanced", np.zeros(3))])
 def test_odd_returns_get_a_hint_not_an_error(test_id, value):
     """Whatever a learner's function returns, the judge answers with a hint (CheckFailed)."""
-    test = next(t for t in RUBRIC.tests if t.id == test_id)
-    results = [CallResult(c.function, value=value) for c in test.calls]
-    with pytest.raises(CheckFailed):
-        test.judge(test.calls, results)
+    fx.assert_odd_return_gets_a_hint(RUBRIC, test_id, value)
 
 
 def test_the_judge_names_a_gradient_divided_by_the_total_weight_without_each_rows_weight():

@@ -345,10 +345,7 @@ def test_reference_score_is_the_generators_teacher_forced_log_probability():
     ("design_two", (np.full((6, 2), np.nan), np.zeros(6))), ("design_two", (np.zeros((6, 2)), np.zeros(6)))])
 def test_odd_returns_get_a_hint_not_an_error(test_id, value):
     """Whatever a learner's function returns, the judge answers with a hint (CheckFailed)."""
-    test = next(t for t in RUBRIC.tests if t.id == test_id)
-    results = [CallResult(c.function, value=value) for c in test.calls]
-    with pytest.raises(CheckFailed):
-        test.judge(test.calls, results)
+    fx.assert_odd_return_gets_a_hint(RUBRIC, test_id, value)
 
 
 def test_the_judge_names_a_decoder_that_keeps_its_eos():

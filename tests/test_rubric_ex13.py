@@ -360,11 +360,7 @@ def test_each_attention_mistake_changes_the_tests_it_fails():
     ("costs_steps", (1, 2)), ("costs_steps", (2, None, 1))])
 def test_odd_returns_get_a_hint_not_an_error(test_id, value):
     """Whatever a learner's function returns, the judge answers with a hint (CheckFailed)."""
-    from course_pkg.grading.rubric import CallResult, CheckFailed
-    test = next(t for t in RUBRIC.tests if t.id == test_id)
-    results = [CallResult(c.function, value=value) for c in test.calls]
-    with pytest.raises(CheckFailed):
-        test.judge(test.calls, results)
+    fx.assert_odd_return_gets_a_hint(RUBRIC, test_id, value)
 
 
 @pytest.mark.parametrize("test_id", ["attn_causal", "attn_window"])
