@@ -241,7 +241,8 @@ def gradescope_json(student, rows):
 
 
 def questions(exercise, folder=EXERCISES):
-    """``{answer id: question}`` from the blank exercise notebook (:func:`loader.questions`)."""
+    """``{answer id: question}`` from the blank exercise notebook
+    (``course_pkg.grading.loader.questions``)."""
     return loader.questions(Path(folder) / f"{exercise}.ipynb")
 
 
@@ -287,11 +288,11 @@ def write_outputs(out, rows, roster=None, marks_path=None, deadline=None):
         deadline: an aware ``datetime``, or ``None`` (a roster's ``deadline`` column still applies).
 
     Returns:
-        ``{"gradebook", "wide", "template": path, "feedback", "gradescope": n files,
-        "answers": [paths], "late": n}``.
+        What was written, keyed ``gradebook``, ``wide`` and ``template`` (paths), ``feedback``
+        and ``gradescope`` (numbers of files), ``answers`` (paths) and ``late`` (a count).
 
     Raises:
-        LMSError: if the marks file does not fit the graded rows.
+        course_pkg.grading.lms.LMSError: if the marks file does not fit the graded rows.
     """
     out = Path(out)
     exercises = sorted({row.graded.exercise for row in rows})
