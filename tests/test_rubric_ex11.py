@@ -193,10 +193,49 @@ def with_edits(tmp_path, edits):
     return path
 
 
-@pytest.mark.parametrize("mistake", list(MISTAKES))
-def test_a_usual_mistake_gets_its_designed_partial_marks(tmp_path, mistake):
-    edits, failing, score, hints = MISTAKES[mistake]
+# The cells of a function and of those it calls form one family: mistakes of different families
+# that fail disjoint tests share one graded run (the n-gram cells feed choose_k, whose tests a
+# mistake there may fail too: disjoint failures keep those apart).
+FAMILY = {"ngram-counts": "ngram", "ngram-probs": "ngram", "ngram-bits": "ngram", "choose-k": "choose",
+          "train-lstm": "lstm", "lookup": "lookup"}
+
+
+def family(name):
+    (found,) = {FAMILY[cell] for cell, _, _ in MISTAKES[name][0]}
+    return found
+
+
+def pack_runs():
+    """The mistakes packed, in order, into as few graded runs as the rule above allows."""
+    runs = []
+    for name in MISTAKES:
+        for run in runs:
+            if all(family(n) != family(name) and not MISTAKES[n][1] & MISTAKES[name][1] for n in run):
+                run.append(name)
+                break
+        else:
+            runs.append([name])
+    return runs
+
+
+RUNS = pack_runs()
+
+
+@pytest.mark.parametrize("names", RUNS, ids=["+".join(run) for run in RUNS])
+def test_usual_mistakes_get_their_designed_partial_marks(tmp_path, names):
+    """Each run carries one mistake per family; it must lose exactly the sum of their losses."""
+    edits = [edit for n in names for edit in MISTAKES[n][0]]
+    failing = set().union(*(MISTAKES[n][1] for n in names))
+    score = RUBRIC.max_points - sum(RUBRIC.max_points - MISTAKES[n][2] for n in names)
+    hints = {k: v for n in names for k, v in MISTAKES[n][3].items()}
     fx.assert_designed_score(with_edits(tmp_path, edits), RUBRIC, failing, score, hints)
+
+
+def test_every_mistake_is_graded_once_in_runs_of_one_mistake_per_family():
+    assert sorted(n for run in RUNS for n in run) == sorted(MISTAKES)
+    assert len(RUNS) == len([n for n in MISTAKES if family(n) == "ngram"]) < len(MISTAKES)
+    for run in RUNS:
+        assert len({family(n) for n in run}) == len(run)
 
 
 def test_the_points_are_those_the_notebook_announces():
