@@ -138,6 +138,16 @@ def edited_cell(solution_path, grade_id, edits, source=None):
     return source
 
 
+def with_edits(tmp_path, solution_path, edits):
+    """The solution with each ``(cell id, old, new)`` of ``edits`` applied once; its path."""
+    nb = nbformat.read(solution_path, as_version=4)
+    for cell_id, old, new in edits:
+        edit(nb, cell_id, old, new)
+    path = Path(tmp_path) / Path(solution_path).name
+    nbformat.write(nb, path)
+    return path
+
+
 def submission(tmp_path, solution_path, sources):
     """The solution with the graded cells of ``sources`` (grade id -> source) replaced; its path
     (several mistakes in different functions share one graded run)."""

@@ -117,12 +117,7 @@ OTHER_WAYS = [
 
 def submission(tmp_path, edits):
     """The solution with each ``(cell id, old, new)`` edit applied once."""
-    nb = nbformat.read(SOLUTION, as_version=4)
-    for cell_id, old, new in edits:
-        fx.edit(nb, cell_id, old, new)
-    path = tmp_path / f"{EX07}.ipynb"
-    nbformat.write(nb, path)
-    return path
+    return fx.with_edits(tmp_path, SOLUTION, edits)
 
 
 @pytest.mark.parametrize("mistake", list(MISTAKES))

@@ -183,16 +183,6 @@ MISTAKES = {
     "lookup-table-per-position": (PER_POSITION, LOOKUP, 22.0, {"lookup_real": "one table per position"}),
 }
 
-def with_edits(tmp_path, edits):
-    """The solution with each ``(cell id, old, new)`` edit applied (once each)."""
-    nb = nbformat.read(SOLUTION, as_version=4)
-    for cell_id, old, new in edits:
-        fx.edit(nb, cell_id, old, new)
-    path = Path(tmp_path) / SOLUTION.name
-    nbformat.write(nb, path)
-    return path
-
-
 # The cells of a function and of those it calls form one family: mistakes of different families
 # that fail disjoint tests share one graded run (the n-gram cells feed choose_k, whose tests a
 # mistake there may fail too: disjoint failures keep those apart).
@@ -228,7 +218,7 @@ def test_usual_mistakes_get_their_designed_partial_marks(tmp_path, names):
     failing = set().union(*(MISTAKES[n][1] for n in names))
     score = RUBRIC.max_points - sum(RUBRIC.max_points - MISTAKES[n][2] for n in names)
     hints = {k: v for n in names for k, v in MISTAKES[n][3].items()}
-    fx.assert_designed_score(with_edits(tmp_path, edits), RUBRIC, failing, score, hints)
+    fx.assert_designed_score(fx.with_edits(tmp_path, SOLUTION, edits), RUBRIC, failing, score, hints)
 
 
 def test_every_mistake_is_graded_once_in_runs_of_one_mistake_per_family():
