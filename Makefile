@@ -15,12 +15,15 @@ export MPLBACKEND := Agg
 test test-kernels execute lab exercises: export OPENBLAS_NUM_THREADS := 1
 test test-kernels execute lab exercises: export OMP_NUM_THREADS := 1
 
-.PHONY: help setup book test test-kernels bench lab execute exercises grade gradescope clean
+.PHONY: help setup book book-zh translations test test-kernels bench lab execute exercises grade gradescope clean
 .DEFAULT_GOAL := help
 
 
 help:
-	@echo "make book       build the HTML book (creates .venv first)"
+	@echo "make book       build the HTML book, English and Chinese (creates .venv first)"
+	@echo "make book-zh    build the Chinese edition only (_build/html/zh)"
+	@echo "make translations  after editing English text: refresh the Chinese catalogues (locales/)"
+	@echo "                   and the Chinese notebooks (zh/); then translate what is new or fuzzy"
 	@echo "make test       every test: unit, strict nbval on notebooks/ and solutions/, exercises, grading"
 	@echo "make test-kernels  the learning tests and notebooks under the OpenBLAS kernels Haswell,"
 	@echo "                   SkylakeX, Prescott (SEEDS=0,1,2 to measure over seeds; several minutes)"
@@ -45,9 +48,19 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install -q --no-deps -e .
 	@touch $@
 
+# The English edition in _build/html, the Chinese one (中文版) in _build/html/zh: built from the
+# same sources with _config_zh.yml and the catalogues in locales/ (book/_ext/i18n.py).
 book: $(STAMP)
 	$(VENV)/bin/jupyter-book build . -W -n --keep-going
-	@echo "The book: $(CURDIR)/_build/html/index.html"
+	$(PY) book/_ext/i18n.py build
+	@echo "The book: $(CURDIR)/_build/html/index.html (中文版: _build/html/zh/index.html)"
+
+book-zh: $(STAMP)
+	$(PY) book/_ext/i18n.py build
+
+translations: $(STAMP)
+	$(PY) book/_ext/i18n.py update
+	$(PY) book/_ext/i18n.py notebooks
 
 # One pytest worker per core (pytest-xdist), each notebook and each test file kept on one
 # worker (--dist loadfile: a notebook's cells run in order in one kernel). JOBS_TEST=1 runs serially.

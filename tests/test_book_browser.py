@@ -20,9 +20,14 @@ check what that visit saw:
   download; chapter 1 links its key terms to the glossary and ends with exercise boxes that
   link to the exercise notebook, with hints in dropdowns; no solution is published;
 - glossary anchors are readable (``#term-Hidden-state``), never ``#term-0``;
-- chapter 1 and the glossary also render from ``file://`` (formulas, images, no errors).
+- chapter 1 and the glossary also render from ``file://`` (formulas, images, no errors);
+- the Chinese edition (``make book-zh``, built after the English one; a string it would show in
+  English fails its build): a few of its pages pass every check above too, its search finds
+  梯度消失, its notebook pages launch and download the Chinese notebooks, and the header's
+  "English | 中文" switch leads from each edition to the same page of the other and back.
 
-Screenshots of chapter 1, the glossary and a Chinese search go to ``_build/screenshots/``.
+Screenshots of chapter 1 (both editions), the glossary and a Chinese search go to
+``_build/screenshots/``.
 Without Chromium or Playwright every test here is skipped, with the reason in pytest's summary.
 """
 
@@ -54,6 +59,11 @@ CHAPTER = "notebooks/ch01_rnn_basics.html"
 EXERCISE = "exercises/ex01_rnn_step.html"
 GLOSSARY = "book/glossary.html"
 SEARCHES = {"LSTM": {GLOSSARY}, "梯度消失": {GLOSSARY, CHAPTER}}
+# The Chinese edition, under zh/: the pages visited (all checks apply to them) and its search.
+ZH = "zh/"
+ZH_PAGES = ["zh/index.html", "zh/book/intro.html", ZH + CHAPTER, ZH + EXERCISE, ZH + GLOSSARY,
+            "zh/book/appendix_conventions.html", "zh/notebooks/ch07_lstm.html"]
+ZH_SEARCHES = {"梯度消失": {ZH + GLOSSARY, ZH + CHAPTER}}
 
 # Run in every page once it has loaded: wait for MathJax and the images, then report.
 PAGE_JS = """
@@ -91,7 +101,9 @@ async () => {
     // Content images (Sphinx copies them to _images/) whose alt text is missing or a file path.
     badAlt: images.filter(i => (i.currentSrc || i.src).includes('/_images/'))
       .filter(i => { const alt = (i.getAttribute('alt') || '').trim();
-                     return alt.split(/\\s+/).length < 5 || /\\.(png|jpe?g|svg)\\b|_images\\//i.test(alt); })
+                     // words: Latin ones, or Chinese characters (Chinese has no spaces)
+                     const words = alt.split(/\\s+/).length + (alt.match(/[\\u4e00-\\u9fff]/g) || []).length / 2;
+                     return words < 5 || /\\.(png|jpe?g|svg)\\b|_images\\//i.test(alt); })
       .map(i => (i.getAttribute('alt') || '').slice(0, 60) || i.currentSrc || i.src),
     links: [...document.querySelectorAll('a[href]')].map(a => a.href),
     ids: [...document.querySelectorAll('[id]')].map(e => e.id)
@@ -141,17 +153,26 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 
 
 def _build_book():
+    """Both editions, as `make book` builds them: English, then Chinese into _build/html/zh."""
     jb = Path(sys.executable).with_name("jupyter-book")
-    cmd = [str(jb) if jb.exists() else "jupyter-book", "build", ".", "-W", "-n", "--keep-going"]
-    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
-    if done.returncode != 0:
-        pytest.fail(f"`{' '.join(cmd[1:])}` failed (rc {done.returncode}):\n"
-                    + (done.stdout + done.stderr)[-4000:], pytrace=False)
+    for cmd in ([str(jb) if jb.exists() else "jupyter-book", "build", ".", "-W", "-n", "--keep-going"],
+                [sys.executable, "book/_ext/i18n.py", "build"]):
+        done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+        if done.returncode != 0:
+            pytest.fail(f"`{' '.join(cmd[1:])}` failed (rc {done.returncode}):\n"
+                        + (done.stdout + done.stderr)[-4000:], pytrace=False)
 
 
 def _pages():
-    return sorted(p.relative_to(HTML).as_posix() for p in HTML.rglob("*.html")
-                  if not p.relative_to(HTML).parts[0].startswith("_"))
+    english = sorted(p.relative_to(HTML).as_posix() for p in HTML.rglob("*.html")
+                     if not p.relative_to(HTML).parts[0].startswith("_")
+                     and p.relative_to(HTML).parts[0] != "zh")
+    return english + ZH_PAGES
+
+
+def _ids(name):
+    """The element ids of a built page that the visit did not see, read from its HTML."""
+    return set(re.findall(r'\b(?:id|name)="([^"]+)"', (HTML / name).read_text("utf8")))
 
 
 def _visit(page, url, name, log):
@@ -167,6 +188,87 @@ def _visit(page, url, name, log):
     report["url"] = page.url
     report["console"] = list(log.get("errors", []))
     return report
+
+
+def _browse(sync_playwright, host, base, result, job):
+    """A browser of its own, offline (any request for another host is refused and recorded),
+    whose page logs console errors, page errors and failed local requests; then ``job``."""
+    log = {}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 900},
+                                      service_workers="block")
+
+        def route(r):
+            url = urlsplit(r.request.url)
+            if url.scheme in ("data", "blob", "about", "file") or url.netloc == host:
+                r.continue_()
+            else:
+                result["external"].append((log.get("page"), r.request.url))
+                r.abort()
+
+        context.route("**/*", route)
+        page = context.new_page()
+        page.on("console", lambda m: m.type == "error" and log.setdefault("errors", []).append(
+            f"console: {m.text} ({m.location.get('url', '')})"))
+        page.on("pageerror", lambda e: log.setdefault("errors", []).append(f"page error: {e}"))
+        page.on("requestfailed", lambda r: urlsplit(r.url).netloc == host and result[
+            "failed"].append((log.get("page"), r.url, r.failure)))
+        page.on("response", lambda r: r.status >= 400 and result["failed"].append(
+            (log.get("page"), r.url, r.status)))
+        job(page, log, base, result)
+        browser.close()
+
+
+def _visit_pages(names, page, log, base, result):
+    for name in names:
+        result["pages"][name] = _visit(page, f"{base}/{name}", name, log)
+        if name == CHAPTER:
+            page.screenshot(path=SHOTS / "ch01_top.png")
+            for section, shot in (("key-terms", "ch01_key_terms.png"),
+                                  ("exercises", "ch01_exercises.png")):
+                page.evaluate(f"document.getElementById('{section}').scrollIntoView()")
+                if section == "exercises":
+                    page.locator("div.exercise details summary").first.click()
+                page.wait_for_timeout(300)
+                page.screenshot(path=SHOTS / shot)
+        elif name == GLOSSARY:
+            page.screenshot(path=SHOTS / "glossary.png")
+
+
+def _search_switch_and_files(page, log, base, result):
+    for prefix, query in [("", q) for q in SEARCHES] + [(ZH, q) for q in ZH_SEARCHES]:
+        log.clear()
+        log["page"] = f"{prefix}search.html?q={query}"
+        page.goto(f"{base}/{prefix}search.html?q={quote(query)}", wait_until="load")
+        page.wait_for_function(
+            "() => /Search finished|did not match|搜索完成|没有匹配/.test("   # en | zh
+            "(document.getElementById('search-results') || {}).innerText || '')",
+            timeout=30000)
+        hits = page.eval_on_selector_all("#search-results ul.search li a",
+                                         "links => links.map(a => a.href)")
+        result["search"][prefix + query] = {
+            "pages": {urlsplit(h).path.lstrip("/") for h in hits},
+            **page.evaluate(SEARCH_JS),
+            "console": list(log.get("errors", [])),
+        }
+        if query == "梯度消失" and not prefix:
+            page.screenshot(path=SHOTS / "search_zh.png")
+
+    # The language switch, clicked: English chapter 1 -> 中文 -> English.
+    page.goto(f"{base}/{CHAPTER}", wait_until="load")
+    for label in ("中文", "English"):
+        page.locator(".course-language-switch a", has_text=label).first.click()
+        page.wait_for_load_state("load")
+        result["switch"].append({"clicked": label, "url": page.url,
+                                 "lang": page.evaluate("document.documentElement.lang"),
+                                 "title": page.title()})
+        if label == "中文":
+            page.screenshot(path=SHOTS / "zh_ch01_top.png")
+
+    # From file:// too: MathJax and the images are served with the site.
+    for name in (CHAPTER, GLOSSARY):
+        result["file"][name] = _visit(page, (HTML / name).as_uri(), f"file://{name}", log)
 
 
 @pytest.fixture(scope="module")
@@ -189,70 +291,30 @@ def site():
     base = f"http://{host}"
     SHOTS.mkdir(parents=True, exist_ok=True)
     result = {"base": base, "host": host, "pages": {}, "external": [], "search": {},
-              "file": {}, "failed": []}
-    log = {}
+              "file": {}, "failed": [], "switch": []}
+    pages = _pages()
+    # Each visit mostly waits (MathJax, fonts, the network going idle): three browsers visit at
+    # once, each from a thread of its own (Playwright's sync API is one per thread).
+    jobs = [functools.partial(_visit_pages, pages[0::2]), functools.partial(_visit_pages, pages[1::2]),
+            _search_switch_and_files]
+    errors = []
+
+    def run(job):
+        try:
+            _browse(sync_playwright, host, base, result, job)
+        except BaseException as err:              # re-raised below, in the test's thread
+            errors.append(err)
+
     try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            context = browser.new_context(viewport={"width": 1280, "height": 900},
-                                          service_workers="block")
-
-            def route(r):
-                url = urlsplit(r.request.url)
-                if url.scheme in ("data", "blob", "about", "file") or url.netloc == host:
-                    r.continue_()
-                else:
-                    result["external"].append((log.get("page"), r.request.url))
-                    r.abort()
-
-            context.route("**/*", route)
-            page = context.new_page()
-            page.on("console", lambda m: m.type == "error" and log.setdefault("errors", []).append(
-                f"console: {m.text} ({m.location.get('url', '')})"))
-            page.on("pageerror", lambda e: log.setdefault("errors", []).append(f"page error: {e}"))
-            page.on("requestfailed", lambda r: urlsplit(r.url).netloc == host and result[
-                "failed"].append((log.get("page"), r.url, r.failure)))
-            page.on("response", lambda r: r.status >= 400 and result["failed"].append(
-                (log.get("page"), r.url, r.status)))
-
-            for name in _pages():
-                result["pages"][name] = _visit(page, f"{base}/{name}", name, log)
-                if name == CHAPTER:
-                    page.screenshot(path=SHOTS / "ch01_top.png")
-                    for section, shot in (("key-terms", "ch01_key_terms.png"),
-                                          ("exercises", "ch01_exercises.png")):
-                        page.evaluate(f"document.getElementById('{section}').scrollIntoView()")
-                        if section == "exercises":
-                            page.locator("div.exercise details summary").first.click()
-                        page.wait_for_timeout(300)
-                        page.screenshot(path=SHOTS / shot)
-                elif name == GLOSSARY:
-                    page.screenshot(path=SHOTS / "glossary.png")
-
-            for query in SEARCHES:
-                log.clear()
-                log["page"] = f"search.html?q={query}"
-                page.goto(f"{base}/search.html?q={quote(query)}", wait_until="load")
-                page.wait_for_function(
-                    "() => /Search finished|did not match/.test("
-                    "(document.getElementById('search-results') || {}).innerText || '')",
-                    timeout=30000)
-                hits = page.eval_on_selector_all("#search-results ul.search li a",
-                                                 "links => links.map(a => a.href)")
-                result["search"][query] = {
-                    "pages": {urlsplit(h).path.lstrip("/") for h in hits},
-                    **page.evaluate(SEARCH_JS),
-                    "console": list(log.get("errors", [])),
-                }
-                if query == "梯度消失":
-                    page.screenshot(path=SHOTS / "search_zh.png")
-
-            # From file:// too: MathJax and the images are served with the site.
-            for name in (CHAPTER, GLOSSARY):
-                result["file"][name] = _visit(page, (HTML / name).as_uri(), f"file://{name}", log)
-            browser.close()
+        threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
     finally:
         server.shutdown()
+    if errors:
+        raise errors[0]
     result["seconds"] = {"build": built - started, "browser": time.perf_counter() - built}
     print(f"\nbook build {result['seconds']['build']:.1f} s, {len(result['pages'])} pages in the "
           f"browser {result['seconds']['browser']:.1f} s; screenshots in {SHOTS}")
@@ -314,8 +376,8 @@ def test_every_internal_link_and_anchor_resolves(site):
                 broken.append(f"{name}: {href} (no such file)")
             elif url.fragment and target.endswith(".html"):
                 if target not in ids:
-                    broken.append(f"{name}: {href} (page not visited)")
-                elif unquote(url.fragment) not in ids[target]:
+                    ids[target] = _ids(target)
+                if unquote(url.fragment) not in ids[target]:
                     broken.append(f"{name}: {href} (no element with that id)")
     assert checked > 500
     assert broken == []
@@ -325,13 +387,14 @@ def test_no_request_leaves_the_machine(site):
     assert site["external"] == []
 
 
-@pytest.mark.parametrize("query", sorted(SEARCHES))
+@pytest.mark.parametrize("query", sorted(SEARCHES) + [ZH + q for q in ZH_SEARCHES])
 def test_search_finds(site, query):
     found = site["search"][query]
     assert found["console"] == []
     assert found["snippets"] == found["results"] > 0, "every page found shows a snippet"
     assert found["rawTex"] == [], "formulas in the snippets left as raw TeX"
-    missing = SEARCHES[query] - found["pages"]
+    expected = ZH_SEARCHES[query.removeprefix(ZH)] if query.startswith(ZH) else SEARCHES[query]
+    missing = expected - found["pages"]
     assert not missing, f"searching {query!r} found {sorted(found['pages'])}, not {sorted(missing)}"
 
 
@@ -351,6 +414,40 @@ def test_launch_and_download_buttons_on_notebook_pages(site):
         downloads = [urlsplit(h).path for h in report["download"]]
         assert f"/_sources/{ipynb}" in downloads, (name, downloads)
         assert (HTML / "_sources" / ipynb).is_file()
+
+
+def test_chinese_notebook_pages_launch_and_download_the_chinese_notebooks(site):
+    for name in (ZH + CHAPTER, ZH + EXERCISE):
+        report = site["pages"][name]
+        ipynb = name.removeprefix(ZH).replace(".html", ".ipynb")
+        launch = " ".join(report["launch"])
+        assert re.search(rf"https://colab\.research\.google\.com/github/[^ ]+/blob/[^ ]+/zh/{ipynb}", launch), name
+        assert re.search(rf"https://mybinder\.org/v2/gh/[^ ]+\?urlpath=lab/tree/zh/{ipynb}", launch), name
+        downloads = [urlsplit(h).path for h in report["download"]]
+        assert f"/zh/_sources/{ipynb}" in downloads, (name, downloads)
+        served = (HTML / "zh" / "_sources" / ipynb).read_text("utf8")
+        assert served == (ROOT / "zh" / ipynb).read_text("utf8"), f"{name}: not the Chinese notebook"
+
+
+def test_chinese_pages_are_chinese(site):
+    for name in ZH_PAGES:
+        report = site["pages"][name]
+        assert re.search(r"[\u4e00-\u9fff]{2}", report["title"]), (name, report["title"])
+    assert site["pages"][ZH + CHAPTER]["mathCount"] > 50
+    assert len(site["pages"][ZH + CHAPTER]["keyTermRows"]) >= 17
+
+
+def test_language_switch_leads_to_the_same_page_and_back(site):
+    to_zh, back = site["switch"]
+    assert urlsplit(to_zh["url"]).path == f"/{ZH}{CHAPTER}" and to_zh["lang"] == "zh-CN", to_zh
+    assert re.search(r"[\u4e00-\u9fff]", to_zh["title"]), to_zh
+    assert urlsplit(back["url"]).path == f"/{CHAPTER}" and back["lang"] == "en", back
+    # every page visited has its switch, pointing at its own twin
+    for name, report in site["pages"].items():
+        twin = name.removeprefix(ZH) if name.startswith(ZH) else ZH + name
+        if name in ("index.html", ZH + "index.html"):
+            continue                                  # a redirect: its target's switch counts
+        assert any(urlsplit(h).path == f"/{twin}" for h in report["links"]), (name, twin)
 
 
 def test_chapter_1_key_terms_link_to_the_glossary(site):
@@ -388,7 +485,7 @@ def test_renders_from_file_urls(site, name):
 
 def test_screenshots_saved(site):
     for shot in ("ch01_top.png", "ch01_key_terms.png", "ch01_exercises.png", "glossary.png",
-                 "search_zh.png"):
+                 "search_zh.png", "zh_ch01_top.png"):
         assert (SHOTS / shot).stat().st_size > 10_000, shot
 
 

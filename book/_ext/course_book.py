@@ -30,19 +30,30 @@ up whole. Every Chinese term of the glossary is therefore given to jieba as a wo
 dictionary written into the build folder), so that searching a term finds its pages.
 """
 
+import functools
+import gc
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import sphinx.search
+import sphinx.search.zh
 import sphinxcontrib.bibtex.plugin
 from docutils import nodes
 from pybtex.plugin import register_plugin
 from pybtex.style.formatting.plain import Style as PlainStyle
 from pybtex.style.labels import BaseLabelStyle
+from sphinx.environment import BuildEnvironment
+from sphinx.transforms import SphinxTransform
+from sphinx.util import logging
+from sphinx.util.nodes import extract_messages
 from sphinx_exercise.nodes import exercise_node
 from sphinxcontrib.bibtex.style.referencing import BracketStyle
 from sphinxcontrib.bibtex.style.referencing.author_year import AuthorYearReferenceStyle
+
+
+logger = logging.getLogger(__name__)
 
 
 def _author_year(entry):
@@ -165,6 +176,174 @@ def _glossary_search_words(app, config):
     config.html_search_options = {**(config.html_search_options or {}), "dict": str(path)}
 
 
+# --- the two editions ----------------------------------------------------------------------
+# The English edition is published at the site's root and the Chinese one under zh/ (built
+# from the same sources with _config_zh.yml and the catalogues in locales/; book/_ext/i18n.py).
+TEMPLATES = Path(__file__).with_name("templates")
+ZH_SITE = "zh"
+ZH_SEARCH_TEXT = "搜索本书……"
+
+
+def _is_chinese(config):
+    return (config.language or "").startswith("zh")
+
+
+def _editions(app, config):
+    """Put the language switch in every page's header; the Chinese interface texts."""
+    config.templates_path = [*config.templates_path, str(TEMPLATES)]
+    options = config.html_theme_options
+    ends = options.get("article_header_end") or ["article-header-buttons.html"]
+    if isinstance(ends, str):
+        ends = [e.strip() for e in ends.split(",")]
+    options["article_header_end"] = ["language-switch.html", *ends]
+    if _is_chinese(config):
+        options["search_bar_text"] = ZH_SEARCH_TEXT
+
+
+def _language_switch(app, pagename, templatename, context, doctree):
+    """"English | 中文" in the header, each linking to the same page of the other edition."""
+    up = "../" * pagename.count("/")
+    if _is_chinese(app.config):
+        context["course_languages"] = [("English", f"{up}../{pagename}.html", "en"),
+                                       ("中文", None, "zh-CN")]
+    else:
+        context["course_languages"] = [("English", None, "en"),
+                                       ("中文", f"{up}{ZH_SITE}/{pagename}.html", "zh-CN")]
+
+
+class NestedTextSource(SphinxTransform):
+    """Give the text nodes that MyST parses inside a directive (a table in a note or dropdown,
+    an exercise box's title) the source of their page, as the nodes around them have: Sphinx
+    translates only text that has a source, so without it these would stay English in the
+    Chinese edition, and out of the catalogues. Notebook outputs are left alone."""
+    default_priority = 15        # before Sphinx's i18n transforms (PreserveTranslatable 10 ok)
+
+    def apply(self, **kwargs):
+        source = self.document.get("source")
+        for box in self.document.findall(exercise_node):
+            # "Exercise" + the title: only the title (a node of its own) is a message
+            if box.children and isinstance(box.children[0], nodes.title):
+                box.children[0]["translatable"] = False
+        for node in self.document.findall(nodes.TextElement):
+            if node.source or not source or _in_output(node):
+                continue
+            node.source = source
+
+
+def _in_output(node):
+    while node is not None:
+        if "cell_output" in (node.get("classes") or []):
+            return True
+        node = node.parent
+    return False
+
+
+def _read_messages(app, doctree):
+    """Every message of a page as the Chinese build's i18n transform sees it (at read time).
+
+    Sphinx's gettext builder extracts messages from the resolved page, after sphinx-exercise
+    has rebuilt each exercise box's title and myst-nb has placed the figures: those titles and
+    the figures' alt text would be missing from the catalogues while the Chinese build looks
+    them up. The gettext build keeps what it reads here and adds it when it writes the page."""
+    if app.builder.name == "gettext":
+        app.env.course_messages = getattr(app.env, "course_messages", {})
+        app.env.course_messages[app.env.docname] = [
+            (msg, node.source or "", node.line or 0) for node, msg in extract_messages(doctree)]
+    elif _is_chinese(app.config):
+        _untranslated(app, doctree)
+
+
+def _write_read_messages(app, doctree, docname):
+    if app.builder.name != "gettext":
+        return
+    from sphinx.builders.gettext import MsgOrigin
+    from sphinx.util.i18n import docname_to_domain
+    catalog = app.builder.catalogs[docname_to_domain(docname, app.config.gettext_compact)]
+    for msg, source, line in getattr(app.env, "course_messages", {}).get(docname, []):
+        catalog.add(msg, MsgOrigin(source, line))
+
+
+def _forget_messages(app, env, docname):
+    getattr(env, "course_messages", {}).pop(docname, None)
+
+
+def _merge_messages(app, env, docnames, other):
+    env.course_messages = getattr(env, "course_messages", {})
+    for docname in docnames:
+        if docname in getattr(other, "course_messages", {}):
+            env.course_messages[docname] = other.course_messages[docname]
+
+
+_CURRENT = {}
+
+
+def _untranslated(app, doctree):
+    """In the Chinese edition, a warning (an error under -W) for each string the page would
+    show in English because its catalogue holds no current translation of it: English text
+    changed or added without its translation (`make translations`, then translate), or a
+    translation still fuzzy."""
+    import i18n   # book/_ext/i18n.py, beside this file
+    docname = app.env.docname
+    if docname not in _CURRENT:
+        path = i18n.po_path(docname)
+        done = [m for m in i18n.messages(i18n.load(path)) if m.string and not m.fuzzy] \
+            if path.is_file() else []
+        # a figure's alt text is translated in place before this runs: its Chinese is seen
+        _CURRENT[docname] = {m.id for m in done} | {m.string for m in done}
+    for node, msgid in extract_messages(doctree):
+        if msgid not in _CURRENT[docname] and i18n.needs_translation(docname, msgid):
+            logger.warning("untranslated, shown in English (make translations, then translate "
+                           "it in locales/zh_CN/LC_MESSAGES/%s.po): %r", docname, msgid[:80],
+                           location=node, type="course", subtype="untranslated")
+
+
+def _chinese_notebooks(app, exception):
+    """The Chinese edition's downloads are the Chinese notebooks (zh/, written from the
+    catalogues): a page's .ipynb download and each {download} of a notebook."""
+    if exception or not _is_chinese(app.config) or app.builder.format != "html":
+        return
+    srcdir, outdir = Path(app.srcdir), Path(app.outdir)
+    for notebook in (srcdir / ZH_SITE).glob("*/*.ipynb"):
+        twin = notebook.relative_to(srcdir / ZH_SITE)
+        copies = [outdir / "_sources" / twin, *(outdir / "_downloads").glob(f"*/{twin.name}")]
+        for copy in copies:
+            if copy.is_file():
+                copy.write_bytes(notebook.read_bytes())
+
+
+class SearchChinese(sphinx.search.zh.SearchChinese):
+    """Sphinx 7.4's Chinese indexer, with the Latin words it has seen in a set: the original
+    keeps every Latin word of the site in a list shared by all instances and searches that
+    list for each word it stems, which took 30 s of each edition's build here. The index it
+    writes is the same."""
+
+    def init(self, options):
+        super().init(options)
+        self.latin_terms = set()
+
+    def split(self, input):
+        chinese = list(sphinx.search.zh.jieba.cut_for_search(input)) if sphinx.search.zh.JIEBA else []
+        latin1 = [term.strip() for term in self.latin1_letters.findall(input)]
+        self.latin_terms.update(latin1)
+        return chinese + latin1
+
+
+def _without_gc(load):
+    """``load`` with Python's cyclic garbage collector paused: unpickling a page's doctree
+    makes thousands of objects, and with the whole site's environment in memory each
+    collection they trigger walks all of it (15 s of a 60 s build here, for 55 doctrees)."""
+    @functools.wraps(load)
+    def wrapper(*args, **kwargs):
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return load(*args, **kwargs)
+        finally:
+            if enabled:
+                gc.enable()
+    return wrapper
+
+
 def _skip_tuple_fields(app, what, name, obj, skip, options):
     """A NamedTuple's fields are described by its docstring's "Attributes:" (napoleon): skip
     autodoc's second listing of them ("Alias for field number 0"), which would describe each
@@ -175,10 +354,21 @@ def _skip_tuple_fields(app, what, name, obj, skip, options):
 
 
 def setup(app):
+    sphinx.search.languages["zh"] = SearchChinese
+    if not getattr(BuildEnvironment.get_doctree, "__wrapped__", None):
+        BuildEnvironment.get_doctree = _without_gc(BuildEnvironment.get_doctree)
     app.connect("autodoc-skip-member", _skip_tuple_fields)
     app.connect("doctree-resolved", _unique_box_ids)
     app.connect("doctree-resolved", _exercise_titles)
     app.connect("config-inited", _glossary_search_words)
+    app.connect("config-inited", _editions)
+    app.connect("html-page-context", _language_switch)
+    app.connect("build-finished", _chinese_notebooks)
+    app.connect("doctree-read", _read_messages)
+    app.connect("doctree-resolved", _write_read_messages)
+    app.connect("env-purge-doc", _forget_messages)
+    app.connect("env-merge-info", _merge_messages)
+    app.add_transform(NestedTextSource)
     app.connect("html-page-context", _page_scripts, priority=900)
     register_plugin("pybtex.style.formatting", "course", CourseStyle)
     sphinxcontrib.bibtex.plugin.register_plugin(

@@ -98,6 +98,9 @@ def build(exercise, out="gradescope", repo=REPO):
         for p in package_files(repo):
             _add(zf, p, f"course/{p.relative_to(repo).as_posix()}")
         _add(zf, repo / "exercises" / f"{exercise}.ipynb", f"course/exercises/{exercise}.ipynb")
+        zh = repo / "zh" / "exercises" / f"{exercise}.ipynb"       # its questions in Chinese
+        if zh.is_file():
+            _add(zf, zh, f"course/zh/exercises/{exercise}.ipynb")
     os.replace(tmp, path)
     return path
 

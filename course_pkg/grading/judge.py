@@ -25,6 +25,19 @@ from course_pkg.grading.process import run_child
 from course_pkg.grading.rubric import CallResult, CheckFailed, Rubric, plan
 
 EXERCISES = Path(__file__).resolve().parents[2] / "exercises"   # the blank notebooks, beside the package
+# The Chinese edition's blank notebooks (written from the book's translations): a learner who
+# worked in Chinese asks the same questions in Chinese.
+ZH_EXERCISES = EXERCISES.parent / "zh" / "exercises"
+
+
+def _questions(exercise):
+    """``{answer id: (English question, Chinese question)}``: a notebook saved without cell
+    ids has its answers found by either."""
+    asked = {}
+    for folder in (EXERCISES, ZH_EXERCISES):
+        for answer_id, question in loader.questions(folder / f"{exercise}.ipynb").items():
+            asked.setdefault(answer_id, []).append(question)
+    return {answer_id: tuple(questions) for answer_id, questions in asked.items()}
 STATUSES = ("ok", "not_implemented", "timeout", "memory", "crashed", "malformed", "missing")
 DEFAULT_TIMEOUT, DEFAULT_MEMORY_MB, MAX_CALL_TIMEOUT = 60.0, 2048, 10.0
 
@@ -296,7 +309,7 @@ def grade_notebook(notebook_path, rubric, *, timeout=DEFAULT_TIMEOUT, memory_mb=
         nb = loader.read_notebook(path)
     except loader.NotebookError as err:
         return unrun(rubric, tests, "malformed", str(err))
-    asked = loader.questions(EXERCISES / f"{rubric.exercise}.ipynb") if rubric.answers else {}
+    asked = _questions(rubric.exercise) if rubric.answers else {}
     answers = loader.written_answers(nb, [a.id for a in rubric.answers], asked)
     spec = {"cells": loader.code_cells(nb), "label": path.name, "tests": plan(tests),
             "functions": list(rubric.signatures), "call_timeout": call_timeout_for(timeout),

@@ -192,7 +192,8 @@ def written_answers(nb, answer_ids, asked=None):
     Args:
         nb: a notebook from :func:`read_notebook`.
         answer_ids: the ids of the cells that hold a question and ``YOUR ANSWER HERE``.
-        asked: ``{answer id: question}`` (:func:`questions`). A notebook saved without cell
+        asked: ``{answer id: question}`` (:func:`questions`), or ``{answer id: (question,
+            ...)}`` with the question in each language of the course. A notebook saved without cell
             ids (nbformat 4.0-4.4, as Colab saves) has its answer cells found by the first
             line of their question instead.
 
@@ -202,7 +203,8 @@ def written_answers(nb, answer_ids, asked=None):
         answer cell that do not start with a heading (``#``) count as part of the answer.
     """
     answers, current = dict.fromkeys(answer_ids), None
-    by_line = {_first_line(q): i for i, q in (asked or {}).items() if i in answers and _first_line(q)}
+    by_line = {_first_line(q): i for i, qs in (asked or {}).items() if i in answers
+               for q in ((qs,) if isinstance(qs, str) else qs) if _first_line(q)}
     for cell in nb["cells"]:
         if not isinstance(cell, dict):
             continue
