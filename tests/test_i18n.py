@@ -82,6 +82,17 @@ def test_a_dropped_or_changed_role_formula_or_code_is_a_problem():
         assert i18n.problems(msgid, bad), bad
 
 
+def test_a_translation_that_would_not_parse_as_a_paragraph_is_escaped_or_refused():
+    """Sphinx parses a translation alone: "1. 循环神经网络基础" would be a list, and the
+    chapter's title would silently stay English."""
+    assert i18n.escape_block_start("1. 循环神经网络基础") == "1\\. 循环神经网络基础"
+    assert i18n.escape_block_start("> −2 倍标准误") == "\\> −2 倍标准误"
+    assert i18n.escape_block_start("12 个单元") == "12 个单元"
+    assert i18n.problems("1. Recurrent neural networks: the basics", "1. 循环神经网络基础")
+    assert i18n.problems("1. Recurrent neural networks: the basics", "1\\. 循环神经网络基础") == []
+    assert i18n.problems("> 0.05", "> 0.05") == []                   # the same: never parsed
+
+
 def test_the_terminology_check_wants_the_glossary_s_chinese_term():
     msgid = "The hidden state carries the memory; the cell state of an LSTM runs along the top."
     assert {name.lower() for name, _ in i18n.terms_in(msgid)} == {"hidden state", "cell state"}

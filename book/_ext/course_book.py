@@ -41,6 +41,7 @@ import sphinx.search
 import sphinx.search.zh
 import sphinxcontrib.bibtex.plugin
 from docutils import nodes
+from sphinx import addnodes
 from pybtex.plugin import register_plugin
 from pybtex.style.formatting.plain import Style as PlainStyle
 from pybtex.style.labels import BaseLabelStyle
@@ -248,7 +249,8 @@ def _read_messages(app, doctree):
     if app.builder.name == "gettext":
         app.env.course_messages = getattr(app.env, "course_messages", {})
         app.env.course_messages[app.env.docname] = [
-            (msg, node.source or "", node.line or 0) for node, msg in extract_messages(doctree)]
+            (msg, node.source or "", node.line or 0)
+            for node, msg in [*extract_messages(doctree), *_toctree_messages(doctree)]]
     elif _is_chinese(app.config):
         _untranslated(app, doctree)
 
@@ -290,11 +292,58 @@ def _untranslated(app, doctree):
             if path.is_file() else []
         # a figure's alt text is translated in place before this runs: its Chinese is seen
         _CURRENT[docname] = {m.id for m in done} | {m.string for m in done}
-    for node, msgid in extract_messages(doctree):
-        if msgid not in _CURRENT[docname] and i18n.needs_translation(docname, msgid):
-            logger.warning("untranslated, shown in English (make translations, then translate "
-                           "it in locales/zh_CN/LC_MESSAGES/%s.po): %r", docname, msgid[:80],
-                           location=node, type="course", subtype="untranslated")
+    original = {}
+    for toctree in doctree.findall(addnodes.toctree):   # translated already: see the English
+        original.update(toctree.get("course_original", {}))
+    for node, msgid in [*extract_messages(doctree), *_toctree_messages(doctree)]:
+        msgid = original.get(msgid, msgid)
+        if not i18n.needs_translation(docname, msgid):
+            continue
+        if msgid not in _CURRENT[docname]:
+            why = "untranslated, shown in English (make translations, then translate it in " \
+                  f"locales/zh_CN/LC_MESSAGES/{docname}.po)"
+        elif not node.get("translated") and not isinstance(
+                node, (nodes.image, addnodes.translatable, nodes.meta)):
+            # (alt text and toctrees are translated without the flag)
+            why = "translated, but Sphinx could not use the translation (it must parse as " \
+                  "one paragraph; book/_ext/i18n.py check)"
+        else:
+            continue
+        logger.warning("%s: %r", why, msgid[:80], location=node, type="course",
+                       subtype="untranslated")
+
+
+class TranslatedToctrees(SphinxTransform):
+    """The Chinese edition's toctree captions and entry titles ("Part I · Foundations",
+    "Overview of this part"): sphinx-external-toc inserts the toctrees (priority 100) after
+    Sphinx has translated the page (20), so they are translated here, from the same
+    catalogue."""
+    default_priority = 101
+
+    def apply(self, **kwargs):
+        if not _is_chinese(self.config) or not any(self.document.findall(addnodes.toctree)):
+            return
+        import i18n
+        path = i18n.po_path(self.env.docname)
+        if not path.is_file():
+            return
+        done = {m.id: m.string for m in i18n.messages(i18n.load(path))
+                if m.string and not m.fuzzy}
+        for toctree in self.document.findall(addnodes.toctree):
+            shown = [toctree.get("caption"), *(title for title, _ in toctree["entries"])]
+            toctree["course_original"] = {done[m]: m for m in shown if m in done}
+            if toctree.get("caption") in done:
+                toctree["caption"] = done[toctree["caption"]]
+            toctree["entries"] = [(done.get(title, title) if title else title, ref)
+                                  for title, ref in toctree["entries"]]
+
+
+def _toctree_messages(doctree):
+    """The captions and explicit entry titles of a page's toctrees, as (node, message)."""
+    for toctree in doctree.findall(addnodes.toctree):
+        for msg in [toctree.get("caption"), *(title for title, _ in toctree["entries"])]:
+            if msg:
+                yield toctree, msg
 
 
 def _chinese_notebooks(app, exception):
@@ -369,6 +418,7 @@ def setup(app):
     app.connect("env-purge-doc", _forget_messages)
     app.connect("env-merge-info", _merge_messages)
     app.add_transform(NestedTextSource)
+    app.add_transform(TranslatedToctrees)
     app.connect("html-page-context", _page_scripts, priority=900)
     register_plugin("pybtex.style.formatting", "course", CourseStyle)
     sphinxcontrib.bibtex.plugin.register_plugin(

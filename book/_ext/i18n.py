@@ -14,8 +14,7 @@ is copied by hand. Commands (run from the repository root with the course's Pyth
 ``PAGE`` is a page's path without suffix, e.g. ``notebooks/ch01_rnn_basics``. ``update`` runs
 Jupyter Book's gettext builder into ``_build/i18n`` and merges each template into its
 catalogue with Babel (a Sphinx dependency, so no system gettext is needed): a new English
-string arrives untranslated, a changed one keeps its old translation marked *fuzzy* (with the
-previous English as ``#| msgid``), and Sphinx shows a fuzzy string in English until a
+string arrives untranslated, a changed one keeps its old translation marked *fuzzy*, and Sphinx shows a fuzzy string in English until a
 translator rewrites it and removes the flag. Strings with nothing to translate (formulas,
 code, references alone) are copied as they are.
 """
@@ -112,9 +111,24 @@ def skeleton(text):
     }
 
 
+# Sphinx parses each translation on its own, as one paragraph: one that starts like a list
+# item, a quote, a heading or a table row ("1. 循环神经网络基础" from a heading "1. Recurrent
+# ...") would parse as that block instead, and Sphinx then silently shows the English.
+BLOCK_START = re.compile(r"^(\d+)([.)])(?=\s)|^([-*+>#|])(?=\s|$)")
+
+
+def escape_block_start(msgstr):
+    """``msgstr`` with a leading list number, bullet, quote, heading or bar escaped."""
+    return BLOCK_START.sub(lambda m: f"{m.group(1)}\\{m.group(2)}" if m.group(1)
+                           else f"\\{m.group(3)}", msgstr, count=1)
+
+
 def problems(msgid, msgstr):
     """How ``msgstr`` fails to keep what must stay as in ``msgid`` (an empty list if it does)."""
     found = []
+    if msgstr != msgid and BLOCK_START.match(msgstr):
+        found.append("starts like a list, quote, heading or table row: escape it "
+                     f"({escape_block_start(msgstr)[:12]!r}), or Sphinx shows the English")
     old, new = skeleton(msgid), skeleton(msgstr)
     for what in ("formulas", "code", "roles", "links"):
         if old[what] != new[what]:
@@ -236,9 +250,13 @@ def save(catalog, path):
     path.parent.mkdir(parents=True, exist_ok=True)
     for m in messages(catalog):   # Babel guesses these from "{doc}`...`": they are not formats
         m.flags -= {"python-format", "python-brace-format"}
+        # Babel wraps a fuzzy string's previous English ("#| msgid") into lines it then reads
+        # back as comments: the old translation stays, the old English is not kept.
+        m.previous_id = []
+        m.user_comments = [c for c in m.user_comments if not c.startswith("|")]
     buffer = io.BytesIO()
     write_po(buffer, catalog, width=0, omit_header=False, ignore_obsolete=True,
-             include_previous=True, sort_output=False)
+             include_previous=False, sort_output=False)
     if not path.exists() or path.read_bytes() != buffer.getvalue():
         path.write_bytes(buffer.getvalue())
 
@@ -440,12 +458,19 @@ def build_zh(flags=("-W", "-n", "--keep-going")):
     config.write_text("# Written by book/_ext/i18n.py from _config.yml and _config_zh.yml\n" +
                       yaml.safe_dump(zh_config(), allow_unicode=True, sort_keys=False),
                       encoding="utf-8")
+    # Sphinx rebuilds the pages whose catalogue changed, but not the other pages' sidebars,
+    # which show every page's title: after a change to the catalogues, every page is written.
+    stamp = ZH_OUT / "catalogues.stamp"
+    newest = max(p.stat().st_mtime_ns for p in PO_DIR.rglob("*.po"))
+    fresh = ["--all"] if not stamp.exists() or stamp.read_text() != str(newest) else []
     jb = Path(sys.executable).with_name("jupyter-book")
     done = subprocess.run([str(jb) if jb.exists() else "jupyter-book", "build", str(ROOT),
                            "--config", str(config), "--path-output", str(ZH_OUT),
-                           *flags], cwd=ROOT)
+                           *flags, *fresh], cwd=ROOT)
     if done.returncode:
+        stamp.unlink(missing_ok=True)
         return done.returncode
+    stamp.write_text(str(newest))
     site = ROOT / "_build" / "html" / "zh"
     shutil.rmtree(site, ignore_errors=True)
     shutil.copytree(ZH_OUT / "_build" / "html", site)
@@ -526,6 +551,8 @@ def fill(page, text):
         translation = "\n".join(lines).strip("\n")
         if "\n" not in m.id.strip("\n"):
             translation = " ".join(translation.split("\n")).strip()
+        if translation != m.id:
+            translation = escape_block_start(translation)
         if not translation:
             continue
         issues = problems(m.id, translation)
