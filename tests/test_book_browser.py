@@ -62,7 +62,8 @@ SEARCHES = {"LSTM": {GLOSSARY}, "梯度消失": {GLOSSARY, CHAPTER}}
 # The Chinese edition, under zh/: the pages visited (all checks apply to them) and its search.
 ZH = "zh/"
 ZH_PAGES = ["zh/index.html", "zh/book/intro.html", ZH + CHAPTER, ZH + EXERCISE, ZH + GLOSSARY,
-            "zh/book/appendix_conventions.html", "zh/notebooks/ch07_lstm.html"]
+            "zh/book/appendix_conventions.html", "zh/notebooks/ch07_lstm.html",
+            "zh/book/references.html"]
 ZH_SEARCHES = {"梯度消失": {ZH + GLOSSARY, ZH + CHAPTER}}
 
 # Run in every page once it has loaded: wait for MathJax and the images, then report.

@@ -41,8 +41,8 @@ POT_DIR = GETTEXT_OUT / "_build" / "gettext"
 ZH_DIR = ROOT / "zh"
 GLOSSARY = ROOT / "book" / "glossary.md"
 # Pages whose every string must be translated: all but the API reference, whose docstrings
-# stay English (only the strings written in book/api.md itself are translated) and the
-# references page (bibliography entries stay as published).
+# stay English (only the strings written in book/api.md itself are translated). (The
+# bibliography's entries are not in the catalogues: they stay as published.)
 PARTLY = {"book/api": "book/api.md"}
 NOTEBOOK_DIRS = ("notebooks", "exercises")
 # Strings that stay English in both editions: the grader finds an unanswered written answer
@@ -274,8 +274,6 @@ _SOURCES = {}
 
 def required(page, msgid):
     """Whether the edition's completeness check demands a translation of ``msgid``."""
-    if page == "book/references":
-        return False
     if page in PARTLY:
         if page not in _SOURCES:
             text = (ROOT / PARTLY[page]).read_text(encoding="utf-8")
