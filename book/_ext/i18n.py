@@ -21,6 +21,7 @@ code, references alone) are copied as they are.
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
 import re
@@ -183,13 +184,18 @@ def glossary_terms(path=GLOSSARY):
     return terms
 
 
-_NAMES = []
+@functools.lru_cache(maxsize=None)
+def glossary_names():
+    """Every English name of a glossary entry (they stay English: the {term} targets)."""
+    return frozenset(name for term in glossary_terms() for name in term.english)
 
 
-def GLOSSARY_NAMES():
-    if not _NAMES:
-        _NAMES.append({name for term in glossary_terms() for name in term.english})
-    return _NAMES[0]
+@functools.lru_cache(maxsize=None)
+def _term_patterns():
+    pairs = [(name, term) for term in glossary_terms() for name in term.english
+             if name.lower() not in UNCHECKED]
+    pairs.sort(key=lambda p: -len(p[0]))
+    return [(name, term, _pattern(name)) for name, term in pairs]
 
 
 def _pattern(name):
@@ -197,24 +203,15 @@ def _pattern(name):
     return re.compile(r"(?<![\w-])" + r"[\s-]+".join(words) + r"(?:s|es)?(?![\w-])", re.I)
 
 
-_PATTERNS = None
-
-
 def terms_in(msgid):
     """The glossary terms an English string uses (longest names first; code and formulas
     and role targets ignored), as (English name found, Term)."""
-    global _PATTERNS
-    if _PATTERNS is None:
-        pairs = [(name, term) for term in glossary_terms() for name in term.english
-                 if name.lower() not in UNCHECKED]
-        pairs.sort(key=lambda p: -len(p[0]))
-        _PATTERNS = [(name, term, _pattern(name)) for name, term in pairs]
     text = ROLE.sub(lambda m: " " + re.sub(r"<[^<>]*>\s*$", "", m.group(2)) + " "
                     if m.group(1) in ("term", "doc", "ref") else " ", msgid)
     text = CODE.sub(" ", MATH.sub(" ", text))
     text = re.sub(r"\([^()]*[\u4e00-\u9fff][^()]*\)", " ", text)   # "(隐藏状态)" glosses
     found = []
-    for name, term, pattern in _PATTERNS:
+    for name, term, pattern in _term_patterns():
         if pattern.search(text):
             found.append((name, term))
             text = pattern.sub(" ", text)
@@ -288,7 +285,7 @@ def needs_translation(page, msgid):
     a required string with words in it (a glossary entry's English name excepted)."""
     if not required(page, msgid) or nothing_to_translate(msgid):
         return False
-    return not (page == "book/glossary" and msgid in GLOSSARY_NAMES())
+    return not (page == "book/glossary" and msgid in glossary_names())
 
 
 def update(build=True):
@@ -327,7 +324,7 @@ def update(build=True):
             # The glossary is keyed by its English terms ({term} targets): they stay English,
             # and each definition opens with the Chinese term.
             if (not m.string or m.fuzzy) and (nothing_to_translate(m.id) or
-                                               page == "book/glossary" and m.id in GLOSSARY_NAMES()):
+                                               page == "book/glossary" and m.id in glossary_names()):
                 m.string = m.id
         catalog.fuzzy = False
         save(catalog, path)
