@@ -28,6 +28,18 @@ Search in Chinese: Sphinx's ``zh`` indexer cuts body text into words with jieba,
 terms it does not know ("梯度消失" into "梯度" and "消失"), while the search page looks a query
 up whole. Every Chinese term of the glossary is therefore given to jieba as a word (a user
 dictionary written into the build folder), so that searching a term finds its pages.
+
+Build time: Sphinx 7.4's Chinese indexer searches a list of every Latin word of the site for
+each word it stems (a set here: the same index), and each doctree is unpickled with the
+garbage collector paused.
+
+The two editions (English at the site's root, Chinese under zh/, from the catalogues in
+locales/; book/_ext/i18n.py): the "English | 中文" switch in every page's header; text that
+MyST parses inside directives given its page as source, so that Sphinx extracts and
+translates it; the gettext build keeps the messages it reads (exercise box titles, figure alt
+text) which the resolved page no longer has; toctree captions and titles translated after
+sphinx-external-toc inserts them; a warning for every string the Chinese build would show in
+English; and the Chinese notebooks (zh/) as the Chinese site's downloads.
 """
 
 import functools

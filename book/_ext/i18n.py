@@ -10,6 +10,7 @@ is copied by hand. Commands (run from the repository root with the course's Pyth
     python book/_ext/i18n.py fill PAGE FILE    # put translations written after a dump in place
     python book/_ext/i18n.py notebooks         # write zh/notebooks and zh/exercises from the .po
     python book/_ext/i18n.py check             # exit 1 unless every required string is done
+    python book/_ext/i18n.py build             # the Chinese site (make book-zh)
 
 ``PAGE`` is a page's path without suffix, e.g. ``notebooks/ch01_rnn_basics``. ``update`` runs
 Jupyter Book's gettext builder into ``_build/i18n`` and merges each template into its
